@@ -1,0 +1,17 @@
+package io.cartosecrets;
+
+/**
+ * The store refused to give the secret to this application: wrong credentials, a missing policy
+ * or permission, an unusable encryption key. Permanent until an operator changes something.
+ */
+public final class SecretAccessDeniedException extends SecretException {
+  private static final long serialVersionUID = 1L;
+
+  public SecretAccessDeniedException(String source, String message) {
+    this(source, message, null);
+  }
+
+  public SecretAccessDeniedException(String source, String message, Throwable cause) {
+    super(source, message, false, cause);
+  }
+}

@@ -1,0 +1,18 @@
+package io.cartosecrets;
+
+/**
+ * The secret store could not be reached or did not answer usefully for now: connection refused,
+ * timeout, throttling, a 5xx, a sealed Vault. Transient: {@link #retryable()} is {@code true}, and
+ * the refreshing cache keeps serving the last good token while it retries with backoff.
+ */
+public final class SecretUnavailableException extends SecretException {
+  private static final long serialVersionUID = 1L;
+
+  public SecretUnavailableException(String source, String message) {
+    this(source, message, null);
+  }
+
+  public SecretUnavailableException(String source, String message, Throwable cause) {
+    super(source, message, true, cause);
+  }
+}
