@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import mockwebserver3.Dispatcher;
@@ -129,16 +131,26 @@ public final class FakeSecretsManager implements AutoCloseable {
     public static final Fault SERVICE_UNAVAILABLE =
         error(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.");
     /** The connection is closed before any response is written: an I/O error in the client. */
-    public static final Fault CONNECTION_RESET = new Fault(0, null, null);
+    public static final Fault CONNECTION_RESET = new Fault(0, null, null, Duration.ZERO);
 
     private final int status;
     private final String errorType;
     private final String message;
+    private final Duration delay;
 
-    private Fault(int status, String errorType, String message) {
+    private Fault(int status, String errorType, String message, Duration delay) {
       this.status = status;
       this.errorType = errorType;
       this.message = message;
+      this.delay = delay;
+    }
+
+    /** The normal answer, but only after {@code delay}: for client timeouts. */
+    public static Fault delay(Duration delay) {
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("delay must not be negative");
+      }
+      return new Fault(200, null, null, delay);
     }
 
     /** Any AWS error answer, e.g. {@code error(400, "ExpiredTokenException", "...")}. */
@@ -146,11 +158,15 @@ public final class FakeSecretsManager implements AutoCloseable {
       if (status < 400 || status > 599) {
         throw new IllegalArgumentException("an AWS error has a 4xx or 5xx status, not " + status);
       }
-      return new Fault(status, Objects.requireNonNull(errorType, "errorType"), Objects.requireNonNull(message, "message"));
+      return new Fault(status, Objects.requireNonNull(errorType, "errorType"), Objects.requireNonNull(message, "message"),
+          Duration.ZERO);
     }
 
     @Override
     public String toString() {
+      if (status == 200) {
+        return "Fault[answer after " + delay + "]";
+      }
       return errorType == null ? "Fault[connection reset]" : "Fault[" + status + " " + errorType + "]";
     }
   }
@@ -476,7 +492,10 @@ public final class FakeSecretsManager implements AutoCloseable {
         return errorResponse(AwsError.of(400, "UnknownOperationException", "Operation is not supported."));
       }
       Fault fault = takeFault(op.get());
-      if (fault != null) {
+      Duration delay = Duration.ZERO;
+      if (fault != null && fault.status == 200) {
+        delay = fault.delay;
+      } else if (fault != null) {
         if (fault.errorType == null) {
           return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
         }
@@ -523,6 +542,7 @@ public final class FakeSecretsManager implements AutoCloseable {
           .setHeader("Content-Type", JSON_11)
           .setHeader("x-amzn-RequestId", UUID.randomUUID().toString())
           .body(MAPPER.writeValueAsString(answer))
+          .headersDelay(delay.toMillis(), TimeUnit.MILLISECONDS)
           .build();
     } catch (AwsError e) {
       return errorResponse(e);
