@@ -314,6 +314,9 @@ public final class RefreshingTokenProvider implements TokenProvider {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // Dropping the snapshot sends later callers to the slow path, which reports the closure;
+    // the hot path stays free of a closed check.
+    state = null;
     ScheduledFuture<?> f = scheduled.getAndSet(null);
     if (f != null) {
       f.cancel(false);
