@@ -18,8 +18,9 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  *
  * <p>The SDK exception is never attached as the cause: a client-side exception can wrap a JSON
  * parser error that quotes the response (the secret), and a service exception keeps the raw error
- * body. Messages are built here from the error code, HTTP status and request id only, which is what
- * an operator needs to look the call up in CloudTrail.
+ * body. Messages are built here from the operation, HTTP status and request id only, which is what
+ * an operator needs to look the call up in CloudTrail; the AWS error code goes into
+ * {@link SecretException#errorCode()}.
  */
 final class AwsErrors {
   private static final Set<String> SIGNATURE_CODES = Set.of(
@@ -55,57 +56,62 @@ final class AwsErrors {
   }
 
   private static SecretException service(SdkServiceException e, String source, String operation, String wanted) {
-    String code = "";
+    String code = null;
     if (e instanceof AwsServiceException && ((AwsServiceException) e).awsErrorDetails() != null) {
       code = safeToken(((AwsServiceException) e).awsErrorDetails().errorCode());
+      code = code.isEmpty() ? null : code;
     }
     int status = e.statusCode();
-    String where = " (" + operation + ": " + (code.isEmpty() ? "no error code" : code) + ", HTTP " + status
+    // The error code itself is appended by SecretException as " [code]".
+    String where = " (" + operation + ", HTTP " + status
         + (e.requestId() == null ? "" : ", request id " + safeToken(e.requestId())) + ")";
+    String c = code == null ? "" : code;
     if (e.isThrottlingException() || status == 429) {
       return new SecretUnavailableException(source,
-          "Secrets Manager throttled the request; the refreshing cache retries with backoff" + where);
+          "Secrets Manager throttled the request; the refreshing cache retries with backoff" + where, code, null);
     }
-    if (status >= 500 || TRANSIENT_CODES.contains(code)) {
-      return new SecretUnavailableException(source, "Secrets Manager failed to answer" + where);
+    if (status >= 500 || TRANSIENT_CODES.contains(c)) {
+      return new SecretUnavailableException(source, "Secrets Manager failed to answer" + where, code, null);
     }
-    switch (code) {
+    switch (c) {
       case "ResourceNotFoundException":
-        return new SecretNotFoundException(source, "DescribeSecret".equals(operation)
-            ? "Secrets Manager has no such secret" + where
-            : "Secrets Manager has no such secret, or no " + wanted + where);
+        return new SecretNotFoundException(source, ("DescribeSecret".equals(operation)
+            ? "Secrets Manager has no such secret" : "Secrets Manager has no such secret, or no " + wanted)
+            + where, code, null);
       case "DecryptionFailure":
         return new SecretAccessDeniedException(source,
-            "Secrets Manager could not decrypt the secret with its KMS key: allow kms:Decrypt on the"
-                + " secret's customer managed key for this application, and check that the key is enabled" + where);
+            "Secrets Manager could not decrypt the secret with its KMS key: allow kms:Decrypt on the secret's"
+                + " customer managed key for this application, and check that the key is enabled" + where, code, null);
       case "InvalidRequestException":
         return new SecretNotFoundException(source,
             "Secrets Manager refused the request in the secret's current state, most often because the"
-                + " secret is scheduled for deletion (restore it with RestoreSecret)" + where);
+                + " secret is scheduled for deletion (restore it with RestoreSecret)" + where, code, null);
       default:
         break;
     }
-    if (BAD_PARAMETER_CODES.contains(code)) {
+    if (BAD_PARAMETER_CODES.contains(c)) {
       return new SecretNotFoundException(source,
           "Secrets Manager rejected a request parameter: check the secret id (a name or an ARN), the"
-              + " version id and the staging label" + where);
+              + " version id and the staging label" + where, code, null);
     }
-    if (DENIED_CODES.contains(code)) {
+    if (DENIED_CODES.contains(c)) {
       return new SecretAccessDeniedException(source, "this application's AWS identity may not call secretsmanager:"
-          + operation + " on the secret: grant it in the IAM policy (see the carto-secrets-aws README)" + where);
+          + operation + " on the secret: grant it in the IAM policy (see the carto-secrets-aws README)" + where,
+          code, null);
     }
-    if (UNKNOWN_KEY_CODES.contains(code)) {
+    if (UNKNOWN_KEY_CODES.contains(c)) {
       return new SecretAccessDeniedException(source,
-          "AWS does not recognise the access key: check which credentials the SDK's default chain picks up" + where);
+          "AWS does not recognise the access key: check which credentials the SDK's default chain picks up" + where,
+          code, null);
     }
-    if (SIGNATURE_CODES.contains(code)) {
+    if (SIGNATURE_CODES.contains(c)) {
       return new SecretAccessDeniedException(source, "AWS rejected the request signature: the secret access key"
-          + " does not belong to the access key id, or the region or the clock is wrong" + where);
+          + " does not belong to the access key id, or the region or the clock is wrong" + where, code, null);
     }
-    if (EXPIRED_CODES.contains(code)) {
-      return new SecretAccessDeniedException(source, "the AWS session credentials have expired" + where);
+    if (EXPIRED_CODES.contains(c)) {
+      return new SecretAccessDeniedException(source, "the AWS session credentials have expired" + where, code, null);
     }
-    return new SecretAccessDeniedException(source, "Secrets Manager refused the request" + where);
+    return new SecretAccessDeniedException(source, "Secrets Manager refused the request" + where, code, null);
   }
 
   private static SecretException client(SdkException e, String source, String operation, String endpoint) {

@@ -63,8 +63,9 @@ class AwsSecretsManagerErrorsTest {
       SecretNotFoundException e = fetchFails(p, SecretNotFoundException.class);
 
       assertThat(e.retryable()).isFalse();
-      assertThat(e.getMessage()).contains("no such secret", "GetSecretValue: ResourceNotFoundException", "HTTP 400",
-          "request id ");
+      assertThat(e.getMessage()).contains("no such secret", "(GetSecretValue, HTTP 400, request id ")
+          .endsWith(") [ResourceNotFoundException]");
+      assertThat(e.errorCode()).contains("ResourceNotFoundException");
     }
   }
 
@@ -91,7 +92,8 @@ class AwsSecretsManagerErrorsTest {
     SecretAccessDeniedException e = fetchFails(provider, SecretAccessDeniedException.class);
 
     assertThat(e.retryable()).isFalse();
-    assertThat(e.getMessage()).contains("secretsmanager:GetSecretValue", "AccessDeniedException");
+    assertThat(e.getMessage()).contains("secretsmanager:GetSecretValue");
+    assertThat(e.errorCode()).contains("AccessDeniedException");
   }
 
   @Test
@@ -101,7 +103,8 @@ class AwsSecretsManagerErrorsTest {
     SecretAccessDeniedException e = fetchFails(provider, SecretAccessDeniedException.class);
 
     assertThat(e.retryable()).isFalse();
-    assertThat(e.getMessage()).contains("kms:Decrypt", "DecryptionFailure");
+    assertThat(e.getMessage()).contains("kms:Decrypt");
+    assertThat(e.errorCode()).contains("DecryptionFailure");
   }
 
   @Test
@@ -111,7 +114,8 @@ class AwsSecretsManagerErrorsTest {
     SecretNotFoundException e = fetchFails(provider, SecretNotFoundException.class);
 
     assertThat(e.retryable()).isFalse();
-    assertThat(e.getMessage()).contains("scheduled for deletion", "InvalidRequestException");
+    assertThat(e.getMessage()).contains("scheduled for deletion");
+    assertThat(e.errorCode()).contains("InvalidRequestException");
   }
 
   @Test
@@ -121,7 +125,8 @@ class AwsSecretsManagerErrorsTest {
     SecretNotFoundException e = fetchFails(provider, SecretNotFoundException.class);
 
     assertThat(e.retryable()).isFalse();
-    assertThat(e.getMessage()).contains("rejected a request parameter", "InvalidParameterException");
+    assertThat(e.getMessage()).contains("rejected a request parameter");
+    assertThat(e.errorCode()).contains("InvalidParameterException");
   }
 
   @Test
@@ -130,7 +135,8 @@ class AwsSecretsManagerErrorsTest {
         .credentialsProvider(AwsFixtures.credentials(aws.accessKeyId(), TestTokens.secret(30))).build()) {
       SecretAccessDeniedException e = fetchFails(p, SecretAccessDeniedException.class);
 
-      assertThat(e.getMessage()).contains("signature", "InvalidSignatureException");
+      assertThat(e.getMessage()).contains("signature");
+      assertThat(e.errorCode()).contains("InvalidSignatureException");
       assertThat(aws.rejectedSignatures()).isEqualTo(1);
     }
   }
@@ -158,7 +164,8 @@ class AwsSecretsManagerErrorsTest {
     SecretUnavailableException e = fetchFails(provider, SecretUnavailableException.class);
 
     assertThat(e.retryable()).isTrue();
-    assertThat(e.getMessage()).contains("throttled", "ThrottlingException");
+    assertThat(e.getMessage()).contains("throttled");
+    assertThat(e.errorCode()).contains("ThrottlingException");
     assertThat(provider.fetch().reveal()).isEqualTo(token);
   }
 
@@ -171,8 +178,10 @@ class AwsSecretsManagerErrorsTest {
     SecretUnavailableException second = fetchFails(provider, SecretUnavailableException.class);
 
     assertThat(first.retryable()).isTrue();
-    assertThat(first.getMessage()).contains("InternalServiceError", "HTTP 500");
-    assertThat(second.getMessage()).contains("ServiceUnavailable", "HTTP 503");
+    assertThat(first.getMessage()).contains("HTTP 500");
+    assertThat(first.errorCode()).contains("InternalServiceError");
+    assertThat(second.getMessage()).contains("HTTP 503");
+    assertThat(second.errorCode()).contains("ServiceUnavailable");
   }
 
   @Test
@@ -182,7 +191,8 @@ class AwsSecretsManagerErrorsTest {
 
     SecretUnavailableException e = catchThrowableOfType(SecretUnavailableException.class, () -> provider.refresh(first));
 
-    assertThat(e.getMessage()).contains("DescribeSecret: ThrottlingException");
+    assertThat(e.getMessage()).contains("(DescribeSecret, HTTP 400");
+    assertThat(e.errorCode()).contains("ThrottlingException");
     assertThat(provider.refresh(first)).isSameAs(first);
   }
 
@@ -210,6 +220,7 @@ class AwsSecretsManagerErrorsTest {
       SecretUnavailableException e = fetchFails(p, SecretUnavailableException.class);
 
       assertThat(e.getMessage()).contains("could not reach Secrets Manager at " + gone.endpoint(), "ConnectException");
+      assertThat(e.errorCode()).isEmpty();
     }
   }
 
