@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
+import io.cartosecrets.SecretAccessDeniedException;
 import io.cartosecrets.SecretProvider;
 import io.cartosecrets.SecretProviders;
 import io.cartosecrets.testkit.TestTokens;
@@ -158,6 +159,22 @@ class AwsSecretsManagerProviderFactoryTest {
     assertThatThrownBy(() -> SecretProviders.fromUri("aws-sm:prod/carto?region=eu-west-1&endpoint=ht%20tp://x"))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("endpoint");
+  }
+
+  @Test
+  void noCredentialsAnywhere_isAccessDenied_sayingWhereTheChainLooked() {
+    assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null && System.getenv("AWS_WEB_IDENTITY_TOKEN_FILE") == null
+        && System.getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") == null
+        && System.getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == null, "the environment has credentials");
+    aws.createSecret("prod/carto", TestTokens.apiAccessToken());
+
+    try (SecretProvider p = SecretProviders.fromUri("aws-sm:prod/carto?region=us-east-1&endpoint=" + aws.endpoint())) {
+      assertThatThrownBy(p::fetch)
+          .isInstanceOf(SecretAccessDeniedException.class)
+          .hasMessageStartingWith("aws-sm:prod/carto: no AWS credentials")
+          .hasNoCause();
+      assertThat(aws.calls()).isZero();
+    }
   }
 
   @Test
