@@ -1,9 +1,9 @@
 package io.cartosecrets;
 
 import io.cartosecrets.internal.BearerAuthInterceptor;
+import io.cartosecrets.internal.Urls;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
@@ -79,8 +79,11 @@ public final class CartoClient implements AutoCloseable {
 
   /**
    * A client configured from the process environment: the token source reference in {@code
-   * CARTO_TOKEN_SOURCE} (default {@code env:CARTO_API_TOKEN}) and the base URL in {@code
-   * CARTO_API_BASE_URL} (default {@link #DEFAULT_BASE_URL}).
+   * CARTO_TOKEN_SOURCE} (for example {@code file:/run/secrets/carto_token}); when that is not set
+   * but {@code CARTO_CLIENT_ID} is, M2M OAuth with the client id and secret in {@code
+   * CARTO_CLIENT_ID} and {@code CARTO_CLIENT_SECRET} (token endpoint in {@code
+   * CARTO_OAUTH_TOKEN_URL} for self-hosted CARTO); otherwise {@code env:CARTO_API_TOKEN}. The base
+   * URL comes from {@code CARTO_API_BASE_URL} (default {@link #DEFAULT_BASE_URL}).
    *
    * @throws ConfigurationException if a setting is invalid, holds a token value instead of a
    *     reference, or names a scheme whose module is not on the class path
@@ -90,11 +93,22 @@ public final class CartoClient implements AutoCloseable {
   }
 
   static CartoClient fromEnvironment(Function<String, String> env) {
-    String reference = trimToNull(env.apply("CARTO_TOKEN_SOURCE"));
     Builder b = builder();
     String base = trimToNull(env.apply("CARTO_API_BASE_URL"));
     if (base != null) {
       b.baseUrl(base);
+    }
+    String reference = trimToNull(env.apply("CARTO_TOKEN_SOURCE"));
+    if (reference == null && trimToNull(env.apply("CARTO_CLIENT_ID")) != null) {
+      CartoOAuthProvider.Builder oauth =
+          CartoOAuthProvider.builder()
+              .clientId(SecretProviders.fromUri("env:CARTO_CLIENT_ID"))
+              .clientSecret(SecretProviders.fromUri("env:CARTO_CLIENT_SECRET"));
+      String tokenUrl = trimToNull(env.apply("CARTO_OAUTH_TOKEN_URL"));
+      if (tokenUrl != null) {
+        oauth.tokenUrl(tokenUrl);
+      }
+      return b.secretProvider(oauth.build()).build();
     }
     return b.secretProvider(SecretProviders.fromUri(reference == null ? "env:CARTO_API_TOKEN" : reference)).build();
   }
@@ -110,6 +124,14 @@ public final class CartoClient implements AutoCloseable {
       throw new IllegalArgumentException("connection name is blank");
     }
     return new SqlApi(caller, baseUrl, connection);
+  }
+
+  /**
+   * The Tokens API (create, list, get, update, delete API Access Tokens). Needs a client whose token
+   * is an OAuth access token, i.e. one built on {@link CartoOAuthProvider}.
+   */
+  public TokensApi tokens() {
+    return new TokensApi(caller, tokenProvider, baseUrl);
   }
 
   /** The API base URL, e.g. {@code https://gcp-us-east1.api.carto.com}. */
@@ -187,21 +209,7 @@ public final class CartoClient implements AutoCloseable {
      */
     public Builder baseUrl(String url) {
       Objects.requireNonNull(url, "url");
-      HttpUrl parsed = HttpUrl.parse(url.trim());
-      if (parsed == null) {
-        throw new ConfigurationException("the CARTO API base URL is not an http(s) URL: " + url.trim());
-      }
-      if (parsed.querySize() > 0 || parsed.fragment() != null || !parsed.username().isEmpty() || !parsed.password().isEmpty()) {
-        // Credentials or parameters in a base URL would ride along on every request and into logs.
-        throw new ConfigurationException(
-            "the CARTO API base URL must not carry a query, fragment or user info (host "
-                + parsed.host() + "); put the token in a secret store instead");
-      }
-      if (!parsed.isHttps() && !isLoopback(parsed.host())) {
-        throw new ConfigurationException(
-            "the CARTO API base URL must use https: plain http to " + parsed.host()
-                + " would send the token in clear text (http is allowed only for loopback addresses)");
-      }
+      HttpUrl parsed = Urls.requireSecure(url, "the CARTO API base URL");
       String path = parsed.encodedPath();
       if (!path.endsWith("/")) {
         parsed = parsed.newBuilder().encodedPath(path + "/").build();
@@ -301,21 +309,6 @@ public final class CartoClient implements AutoCloseable {
                 + " e.g. secretProvider(SecretProviders.fromUri(\"env:CARTO_API_TOKEN\"))");
       }
       return new CartoClient(this);
-    }
-
-    private static boolean isLoopback(String host) {
-      if (host.equalsIgnoreCase("localhost")) {
-        return true;
-      }
-      // Only literal addresses: resolving a name here would let DNS decide where the token goes.
-      if (!host.matches("[0-9.]+") && !host.contains(":")) {
-        return false;
-      }
-      try {
-        return InetAddress.getByName(host).isLoopbackAddress();
-      } catch (IOException e) {
-        return false;
-      }
     }
   }
 }
