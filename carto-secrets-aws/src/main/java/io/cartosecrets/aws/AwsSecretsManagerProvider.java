@@ -7,10 +7,9 @@ import io.cartosecrets.SecretException;
 import io.cartosecrets.SecretFormatException;
 import io.cartosecrets.SecretNotFoundException;
 import io.cartosecrets.SecretProvider;
+import io.cartosecrets.internal.Urls;
 import io.cartosecrets.spi.JsonFields;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -360,14 +359,7 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
      */
     public Builder endpointOverride(URI endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
-      String scheme = endpoint.getScheme();
-      if (endpoint.getHost() == null || !("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme))) {
-        throw new ConfigurationException("endpoint override " + endpoint + " must be an https:// URL with a host");
-      }
-      if ("http".equalsIgnoreCase(scheme) && !isLoopback(endpoint.getHost())) {
-        throw new ConfigurationException("endpoint override " + endpoint + " uses plain http to a host that is"
-            + " not loopback; the secret would cross the network unencrypted. Use https.");
-      }
+      Urls.requireSecure(endpoint.toString(), "the Secrets Manager endpoint override");
       this.endpointOverride = endpoint;
       return this;
     }
@@ -466,22 +458,6 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
       String[] parts = id.split(":", 7);
       return parts.length == 7 && "arn".equals(parts[0]) && "secretsmanager".equals(parts[2]) && !parts[3].isEmpty()
           ? parts[3] : null;
-    }
-
-    private static boolean isLoopback(String host) {
-      String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-      if ("localhost".equalsIgnoreCase(h)) {
-        return true;
-      }
-      // Only literal addresses are checked, so that no name lookup happens while configuring.
-      if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-        return false;
-      }
-      try {
-        return InetAddress.getByName(h).isLoopbackAddress();
-      } catch (UnknownHostException e) {
-        return false;
-      }
     }
 
     private static boolean hasControlCharacter(String s) {

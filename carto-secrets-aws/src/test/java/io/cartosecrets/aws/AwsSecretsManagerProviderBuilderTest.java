@@ -67,9 +67,11 @@ class AwsSecretsManagerProviderBuilderTest {
     b.endpointOverride(URI.create("http://127.0.0.1:4566"));
     b.endpointOverride(URI.create("http://[::1]:4566"));
     assertThatThrownBy(() -> b.endpointOverride(URI.create("http://10.0.0.7:4566")))
-        .isInstanceOf(ConfigurationException.class).hasMessageContaining("plain http");
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("must use https");
     assertThatThrownBy(() -> b.endpointOverride(URI.create("ftp://example.com")))
-        .isInstanceOf(ConfigurationException.class).hasMessageContaining("https://");
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("not an http(s) URL");
+    assertThatThrownBy(() -> b.endpointOverride(URI.create("https://user:pw@example.com")))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("user info").hasMessageNotContaining("pw");
   }
 
   @Test

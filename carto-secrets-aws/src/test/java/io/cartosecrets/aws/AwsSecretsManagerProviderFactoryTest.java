@@ -150,8 +150,7 @@ class AwsSecretsManagerProviderFactoryTest {
     assertThatThrownBy(() -> SecretProviders.fromUri(
         "aws-sm:prod/carto?region=eu-west-1&endpoint=http://secretsmanager.internal:4566"))
         .isInstanceOf(ConfigurationException.class)
-        .hasMessageContaining("plain http")
-        .hasMessageContaining("Use https");
+        .hasMessageContaining("must use https");
   }
 
   @Test
