@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -63,8 +64,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * parameters give {@link SecretNotFoundException}; IAM refusals, bad credentials and KMS decryption
  * failures give {@link SecretAccessDeniedException}; throttling, 5xx answers, timeouts and I/O
  * errors give {@link io.cartosecrets.SecretUnavailableException} (retryable); unusable content gives
- * {@link SecretFormatException} naming the secret and the field. No message contains the secret or
- * the store's raw answer, and no AWS SDK exception is attached as a cause.
+ * {@link SecretFormatException} naming the secret and the field. The AWS error code is in
+ * {@link SecretException#errorCode()}. No message contains the secret or the store's raw answer, and
+ * no AWS SDK exception is attached as a cause.
  *
  * <p>Thread-safe. {@link #close()} closes the SDK client only if this provider built it.
  */
@@ -183,11 +185,13 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
     }
     if (described.deletedDate() != null) {
       throw new SecretNotFoundException(description, "the secret is scheduled for deletion (since "
-          + described.deletedDate() + "); restore it with RestoreSecret or point the application at another secret");
+          + described.deletedDate() + "); restore it with RestoreSecret or point the application at another"
+          + " secret (DescribeSecret)");
     }
     String holder = versionWithStage(described.versionIdsToStages(), versionStage);
     if (holder == null) {
-      throw new SecretNotFoundException(description, "no version of the secret has the staging label " + versionStage);
+      throw new SecretNotFoundException(description,
+          "no version of the secret has the staging label " + versionStage + " (DescribeSecret)");
     }
     if (holder.equals(known.get())) {
       LOG.trace("{}: {} still on version {} (fp={})", description, versionStage, holder, current.fingerprint());
@@ -252,10 +256,9 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
   }
 
   private static boolean isIamDenial(SdkException e) {
-    return e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException
-        && ((software.amazon.awssdk.awscore.exception.AwsServiceException) e).awsErrorDetails() != null
-        && "AccessDeniedException".equals(
-            ((software.amazon.awssdk.awscore.exception.AwsServiceException) e).awsErrorDetails().errorCode());
+    return e instanceof AwsServiceException
+        && ((AwsServiceException) e).awsErrorDetails() != null
+        && "AccessDeniedException".equals(((AwsServiceException) e).awsErrorDetails().errorCode());
   }
 
   private static String versionWithStage(Map<String, List<String>> versionIdsToStages, String stage) {
