@@ -57,7 +57,8 @@ import mockwebserver3.SocketEffect;
  * controls: {@link #putSecretValue(String, String)} and {@link #rotate(String, String)} move
  * {@code AWSCURRENT}; {@link #markForDeletion(String)}, {@link #denyAccess(String, Operation...)},
  * {@link #failDecryption(String)} and {@link #failNext(Operation, int, Fault)} make it fail the way
- * AWS fails; {@link #calls(Operation)} counts requests per operation.
+ * AWS fails, and {@link Fault} also offers connection resets and slow answers;
+ * {@link #calls(Operation)} counts requests per operation.
  *
  * <pre>{@code
  * try (FakeSecretsManager aws = FakeSecretsManager.start()) {
