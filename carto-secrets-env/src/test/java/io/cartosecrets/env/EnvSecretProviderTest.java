@@ -13,6 +13,7 @@ import io.cartosecrets.SecretNotFoundException;
 import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.TestTokens;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -192,7 +193,7 @@ class EnvSecretProviderTest {
   @Test
   void environmentMap_isCopied_soLaterChangesToItAreNotSeen() {
     String token = TestTokens.apiAccessToken();
-    Map<String, String> env = new java.util.HashMap<>(Map.of("CARTO_API_TOKEN", token));
+    Map<String, String> env = new HashMap<>(Map.of("CARTO_API_TOKEN", token));
     EnvSecretProvider p = EnvSecretProvider.builder().environment(env).build();
 
     env.put("CARTO_API_TOKEN", TestTokens.apiAccessToken());
