@@ -397,6 +397,18 @@ class RefreshingTokenProviderTest {
   }
 
   @Test
+  void aRotatedTokenRejectedSoonAfter_mayReloadAtOnce() {
+    provider = builder().backgroundRefresh(false).rejectionInterval(Duration.ofSeconds(5)).build();
+    CartoToken first = provider.currentToken();
+    String second = source.rotate();
+    assertThat(provider.tokenRejected(first).reveal()).isEqualTo(second);
+    clock.advance(Duration.ofMillis(100));
+    String third = source.rotate();
+    assertThat(provider.tokenRejected(provider.currentToken()).reveal()).isEqualTo(third);
+    assertThat(provider.metrics().rejections()).isEqualTo(2);
+  }
+
+  @Test
   void aSourceChangeNotice_triggersAnImmediateCheck() {
     AtomicReference<Runnable> notify = new AtomicReference<>();
     TestSource watched =
