@@ -2,6 +2,7 @@ package io.cartosecrets.env;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.CartoClient;
 import io.cartosecrets.CartoToken;
 import io.cartosecrets.RefreshingTokenProvider;
 import io.cartosecrets.TokenEvent;
@@ -9,6 +10,7 @@ import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.FakeClock;
 import io.cartosecrets.testkit.ManualScheduler;
 import io.cartosecrets.testkit.TestTokens;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,5 +94,50 @@ class RotationThroughCacheTest {
       assertThat(cache.metrics().unchangedChecks()).isPositive();
       assertThat(cache.metrics().rotations()).isZero();
     }
+  }
+
+  @Test
+  void cartoClient_sendsEachRotatedFileToken_afterKubernetesSwaps() throws Exception {
+    FakeClock clock = new FakeClock();
+    String token = TestTokens.apiAccessToken();
+    KubernetesSecretVolume vol = KubernetesSecretVolume.create(dir, "carto_token", token + "\n");
+    Semaphore rotated = new Semaphore(0);
+    RefreshingTokenProvider cache = RefreshingTokenProvider.builder(FileSecretProvider.of(vol.file()))
+        .clock(clock)
+        .scheduler(new ManualScheduler(clock))
+        .executor(Runnable::run)
+        .listener(e -> {
+          if (e.type() == TokenEvent.Type.ROTATED) {
+            rotated.release();
+          }
+        })
+        .build();
+
+    try (MockWebServer server = new MockWebServer();
+        CartoClient client = CartoClient.builder()
+            .baseUrl(startedUrl(server))
+            .tokenProvider(cache)
+            .build()) {
+      for (int i = 1; i <= 3; i++) {
+        server.enqueue(new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body("{\"rows\":[{\"name\":\"Madrid\"}],\"schema\":[{\"name\":\"name\",\"type\":\"string\"}]}")
+            .build());
+        assertThat(client.sql("carto_dw").query("SELECT name FROM cities").rows()).hasSize(1);
+        RecordedRequest request = server.takeRequest(10, TimeUnit.SECONDS);
+        assertThat(request.getHeaders().get("Authorization")).as("request %d", i).isEqualTo("Bearer " + token);
+
+        token = TestTokens.apiAccessToken();
+        vol.update(token + "\n");
+        assertThat(rotated.tryAcquire(10, TimeUnit.SECONDS)).as("rotation %d seen", i).isTrue();
+      }
+    }
+    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+  }
+
+  private static String startedUrl(MockWebServer server) throws IOException {
+    server.start(0);
+    return server.url("/").toString();
   }
 }
