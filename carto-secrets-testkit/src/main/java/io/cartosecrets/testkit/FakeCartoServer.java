@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A local stand-in for CARTO 3 that speaks enough of its HTTP API for tests and examples: the SQL
  * API over a small in-memory warehouse, Bearer checks against tokens a test adds and revokes while
- * it runs, and CARTO-shaped errors. It records every request it sees.
+ * it runs, CARTO-shaped errors, and an Auth0-style OAuth
+ * client-credentials token endpoint. It records every request it sees.
  *
  * <pre>{@code
  * try (FakeCartoServer carto = FakeCartoServer.start()) {
@@ -59,13 +60,22 @@ import org.slf4j.LoggerFactory;
  *       FROM table [WHERE col op (@param | ? | 'text' | number) [AND ...]] [ORDER BY col [DESC]]
  *       [LIMIT n]} over the tables {@code cities} (name, country, population) and {@code countries}
  *       (name, code, continent), also reachable as {@code `carto-demo-data.demo_tables.<table>`}.
+ *   <li>{@code POST /oauth/token} (see {@link #oauthTokenUrl()}) — OAuth client credentials, form
+ *       or JSON body, client authentication in the body or by HTTP Basic. Answers {@code
+ *       {"access_token", "token_type":"Bearer", "expires_in"}} with an RS256-shaped JWT whose
+ *       {@code exp} is computed from the server's clock. Errors follow Auth0: 401 {@code
+ *       {"error":"access_denied","error_description":"Unauthorized"}} for an unknown client or a
+ *       wrong secret, 400 {@code unsupported_grant_type}/{@code invalid_request}, 403 {@code
+ *       access_denied} for a missing or wrong audience, and 429 {@code too_many_requests} with
+ *       {@code X-RateLimit-*} headers once more than the configured number of requests arrive in
+ *       the rate-limit window (by the server's clock).
  * </ul>
  *
  * <h2>Threads</h2>
  *
  * MockWebServer dispatches each connection on its own thread, so every piece of state is held in
  * concurrent collections and every public method may be called from any thread while requests are
- * in flight. Changes made by a test (add, revoke, failNext) apply to requests that arrive
+ * in flight. Changes made by a test (add, revoke, failNext, rotate) apply to requests that arrive
  * after the call returns.
  *
  * <p>No token value appears in {@link #toString()}, in {@link Call#toString()} or in this server's
@@ -75,6 +85,9 @@ public final class FakeCartoServer implements AutoCloseable {
   /** The connection every server knows unless {@link Builder#connections} says otherwise. */
   public static final String DEFAULT_CONNECTION = "carto_dw";
 
+  /** The audience the OAuth endpoint requires, as CARTO's Auth0 tenant does. */
+  public static final String OAUTH_AUDIENCE = "carto-cloud-native-api";
+
   private static final Logger LOG = LoggerFactory.getLogger(FakeCartoServer.class);
 
   private final Options options;
@@ -83,6 +96,7 @@ public final class FakeCartoServer implements AutoCloseable {
   private final int prefixSegments;
   private final TokenRegistry tokens;
   private final SqlApi sqlApi;
+  private final OAuthEndpoint oauth;
 
   // Responses queued by failNext*, each consumed by exactly one request (poll is atomic).
   private final ConcurrentLinkedQueue<MockResponse> forced = new ConcurrentLinkedQueue<>();
@@ -96,6 +110,13 @@ public final class FakeCartoServer implements AutoCloseable {
     this.prefixSegments = options.pathPrefix().isEmpty() ? 0 : options.pathPrefix().substring(1).split("/").length;
     this.tokens = new TokenRegistry(options.clock());
     this.sqlApi = new SqlApi(tokens, options.connections());
+    this.oauth =
+        new OAuthEndpoint(
+            tokens,
+            options.accountId(),
+            options.clock(),
+            options.oauthTokenLifetime(),
+            new OAuthEndpoint.RateLimit(options.oauthRateLimitMax(), options.oauthRateLimitWindow()));
     this.server = new MockWebServer();
     server.setDispatcher(
         new Dispatcher() {
@@ -152,6 +173,15 @@ public final class FakeCartoServer implements AutoCloseable {
     String value = TestTokens.apiAccessToken(accountId(), tokens.uniqueId());
     tokens.put(TokenRecord.unrestricted(value, options.connections(), options.clock().instant()));
     return value;
+  }
+
+  /**
+   * Mints an OAuth access token for {@link #accountId()} as the token endpoint would, valid for
+   * {@link #oauthTokenLifetime()} from the server's clock, without going through the endpoint (it
+   * is counted neither by {@link #oauthTokenRequests()} nor by the rate limit).
+   */
+  public String mintOAuthToken() {
+    return oauth.issue(TestTokens.identifier("testkit-"), oauth.lifetime());
   }
 
   /**
@@ -217,9 +247,57 @@ public final class FakeCartoServer implements AutoCloseable {
     return calls.size();
   }
 
-  /** Forgets the recorded requests (tokens and queued failures stay). */
+  /** Forgets the recorded requests (tokens, clients and queued failures stay). */
   public void clearRequests() {
     calls.clear();
+  }
+
+  // ------------------------------------------------------------------ OAuth
+
+  /**
+   * Registers a new OAuth client whose credentials the token endpoint accepts. The id is a random
+   * identifier; the secret is minted with {@link TestTokens#secret(int)} (a registered canary).
+   */
+  public OAuthClient registerOAuthClient() {
+    return oauth.register();
+  }
+
+  /**
+   * Gives {@code clientId} a new secret; the old one is refused (401) from now on. Tokens already
+   * issued stay valid until they expire, as with Auth0.
+   *
+   * @throws IllegalArgumentException if no such client is registered
+   */
+  public OAuthClient rotateClientSecret(String clientId) {
+    return oauth.rotate(Objects.requireNonNull(clientId, "clientId"));
+  }
+
+  /** {@code baseUrl() + "/oauth/token"}: the client-credentials token endpoint. */
+  public String oauthTokenUrl() {
+    return baseUrl + "/oauth/token";
+  }
+
+  /** How long tokens from the OAuth endpoint live (CARTO: 24 hours). */
+  public Duration oauthTokenLifetime() {
+    return oauth.lifetime();
+  }
+
+  /** Sets how long tokens issued from now on live; {@code exp} and {@code expires_in} follow it. */
+  public void oauthTokenLifetime(Duration lifetime) {
+    oauth.lifetime(requirePositive(lifetime, "lifetime"));
+  }
+
+  /**
+   * From now on, the token endpoint answers 429 once more than {@code maxRequests} requests arrive
+   * within {@code window}, measured on the server's clock.
+   */
+  public void oauthRateLimit(int maxRequests, Duration window) {
+    oauth.rateLimit(new OAuthEndpoint.RateLimit(maxRequests, window));
+  }
+
+  /** Every request the token endpoint has received, whatever its outcome (including 401 and 429). */
+  public int oauthTokenRequests() {
+    return oauth.requests();
   }
 
   /** Stops the server. Idempotent. */
@@ -265,6 +343,9 @@ public final class FakeCartoServer implements AutoCloseable {
       segments.remove(segments.size() - 1); // a trailing slash
     }
     int n = segments.size();
+    if (n == 2 && segments.get(0).equals("oauth") && segments.get(1).equals("token")) {
+      return oauth.handle(call);
+    }
     if (n == 4 && segments.get(0).equals("v3") && segments.get(1).equals("sql") && segments.get(3).equals("query")) {
       return sqlApi.query(call, segments.get(2));
     }
@@ -412,6 +493,33 @@ public final class FakeCartoServer implements AutoCloseable {
   }
 
   /**
+   * Credentials of an OAuth client registered with {@link #registerOAuthClient()}. The secret is
+   * test material minted at run time; {@link #toString()} shows the client id only.
+   */
+  public static final class OAuthClient {
+    private final String clientId;
+    private final String clientSecret;
+
+    OAuthClient(String clientId, String clientSecret) {
+      this.clientId = clientId;
+      this.clientSecret = clientSecret;
+    }
+
+    public String clientId() {
+      return clientId;
+    }
+
+    public String clientSecret() {
+      return clientSecret;
+    }
+
+    @Override
+    public String toString() {
+      return "OAuthClient[" + clientId + "]";
+    }
+  }
+
+  /**
    * Immutable start-up options. Build with {@link FakeCartoServer#builder()}; {@link #start()}
    * starts a server with them, so one {@code Options} value can start a server per test.
    */
@@ -420,12 +528,18 @@ public final class FakeCartoServer implements AutoCloseable {
     private final Clock clock;
     private final String accountId;
     private final Set<String> connections;
+    private final Duration oauthTokenLifetime;
+    private final int oauthRateLimitMax;
+    private final Duration oauthRateLimitWindow;
 
     private Options(Builder b) {
       this.pathPrefix = b.pathPrefix;
       this.clock = b.clock;
       this.accountId = b.accountId != null ? b.accountId : TestTokens.accountId();
       this.connections = Set.copyOf(b.connections);
+      this.oauthTokenLifetime = b.oauthTokenLifetime;
+      this.oauthRateLimitMax = b.oauthRateLimitMax;
+      this.oauthRateLimitWindow = b.oauthRateLimitWindow;
     }
 
     /** Starts a server with these options. */
@@ -450,6 +564,18 @@ public final class FakeCartoServer implements AutoCloseable {
       return connections;
     }
 
+    public Duration oauthTokenLifetime() {
+      return oauthTokenLifetime;
+    }
+
+    public int oauthRateLimitMax() {
+      return oauthRateLimitMax;
+    }
+
+    public Duration oauthRateLimitWindow() {
+      return oauthRateLimitWindow;
+    }
+
     /** A builder holding these options (the account id included). */
     public Builder toBuilder() {
       Builder b = new Builder();
@@ -457,22 +583,30 @@ public final class FakeCartoServer implements AutoCloseable {
       b.clock = clock;
       b.accountId = accountId;
       b.connections = new LinkedHashSet<>(connections);
+      b.oauthTokenLifetime = oauthTokenLifetime;
+      b.oauthRateLimitMax = oauthRateLimitMax;
+      b.oauthRateLimitWindow = oauthRateLimitWindow;
       return b;
     }
 
     @Override
     public String toString() {
-      return "FakeCartoServer.Options[prefix=" + pathPrefix + ", account=" + accountId + ", connections=" + connections + "]";
+      return "FakeCartoServer.Options[prefix=" + pathPrefix + ", account=" + accountId + ", connections=" + connections
+          + ", oauthTokenLifetime=" + oauthTokenLifetime + ", oauthRateLimit=" + oauthRateLimitMax + "/"
+          + oauthRateLimitWindow + "]";
     }
   }
 
   /** Builds {@link Options}. Defaults: no prefix, system UTC clock, a random account id,
-   * connection {@value FakeCartoServer#DEFAULT_CONNECTION}. */
+   * connection {@value FakeCartoServer#DEFAULT_CONNECTION}, 24 h OAuth tokens, 30 token requests per minute. */
   public static final class Builder {
     private String pathPrefix = "";
     private Clock clock = Clock.systemUTC();
     private String accountId;
     private Set<String> connections = new LinkedHashSet<>(Set.of(DEFAULT_CONNECTION));
+    private Duration oauthTokenLifetime = Duration.ofHours(24);
+    private int oauthRateLimitMax = 30;
+    private Duration oauthRateLimitWindow = Duration.ofMinutes(1);
 
     private Builder() {}
 
@@ -496,7 +630,7 @@ public final class FakeCartoServer implements AutoCloseable {
       return this;
     }
 
-    /** The clock for token expiry and request timestamps. */
+    /** The clock for token expiry, OAuth {@code iat}/{@code exp} and the rate-limit window. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -521,6 +655,20 @@ public final class FakeCartoServer implements AutoCloseable {
         set.add(n);
       }
       this.connections = set;
+      return this;
+    }
+
+    /** How long OAuth tokens live (default 24 hours, as CARTO's). */
+    public Builder oauthTokenLifetime(Duration lifetime) {
+      this.oauthTokenLifetime = requirePositive(lifetime, "lifetime");
+      return this;
+    }
+
+    /** At most {@code maxRequests} token-endpoint requests per {@code window}; more get 429. */
+    public Builder oauthRateLimit(int maxRequests, Duration window) {
+      OAuthEndpoint.RateLimit checked = new OAuthEndpoint.RateLimit(maxRequests, window);
+      this.oauthRateLimitMax = checked.max();
+      this.oauthRateLimitWindow = checked.window();
       return this;
     }
 

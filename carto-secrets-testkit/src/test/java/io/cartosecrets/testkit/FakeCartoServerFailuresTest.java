@@ -59,6 +59,17 @@ class FakeCartoServerFailuresTest {
   }
 
   @Test
+  void failNext_appliesEvenToAnUnauthenticatedRequestAndToOtherEndpoints() {
+    carto.failNext(503, "down");
+    carto.failNext(500, "also down");
+
+    assertThat(getSql(carto, null, Q).status()).isEqualTo(503);
+    assertThat(TestHttp.postForm(carto.oauthTokenUrl(), Map.of("grant_type", "client_credentials")).status())
+        .isEqualTo(500);
+    assertThat(getSql(carto, null, Q).status()).isEqualTo(401);
+  }
+
+  @Test
   void queuedFailures_areServedInOrder() {
     carto.failNext(502, "first");
     carto.failNext(503, "second");
