@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A local stand-in for CARTO 3 that speaks enough of its HTTP API for tests and examples: the SQL
  * API over a small in-memory warehouse, Bearer checks against tokens a test adds and revokes while
- * it runs, CARTO-shaped errors, and an Auth0-style OAuth
+ * it runs, CARTO-shaped errors, the Tokens API with state, and an Auth0-style OAuth
  * client-credentials token endpoint. It records every request it sees.
  *
  * <pre>{@code
@@ -60,6 +60,13 @@ import org.slf4j.LoggerFactory;
  *       FROM table [WHERE col op (@param | ? | 'text' | number) [AND ...]] [ORDER BY col [DESC]]
  *       [LIMIT n]} over the tables {@code cities} (name, country, population) and {@code countries}
  *       (name, code, continent), also reachable as {@code `carto-demo-data.demo_tables.<table>`}.
+ *   <li>{@code POST /v3/tokens}, {@code GET /v3/tokens}, {@code GET|PATCH|DELETE /v3/tokens/{token}}
+ *       — the Tokens API. It needs an OAuth token (an API Access Token gets 403
+ *       {@code {"error":"Forbidden","description":"API Access Tokens cannot manage tokens"}}). The
+ *       path parameter may be the token value (as CARTO names it) or its id. A created token works
+ *       on the SQL API within its grants at once, and stops working the moment it is deleted. Like
+ *       CARTO, which shows tokens to their owner, the list and get answers include token values.
+ *       The list is a plain JSON array (CARTO's pagination shape is not documented).
  *   <li>{@code POST /oauth/token} (see {@link #oauthTokenUrl()}) — OAuth client credentials, form
  *       or JSON body, client authentication in the body or by HTTP Basic. Answers {@code
  *       {"access_token", "token_type":"Bearer", "expires_in"}} with an RS256-shaped JWT whose
@@ -96,6 +103,7 @@ public final class FakeCartoServer implements AutoCloseable {
   private final int prefixSegments;
   private final TokenRegistry tokens;
   private final SqlApi sqlApi;
+  private final TokensApi tokensApi;
   private final OAuthEndpoint oauth;
 
   // Responses queued by failNext*, each consumed by exactly one request (poll is atomic).
@@ -110,6 +118,7 @@ public final class FakeCartoServer implements AutoCloseable {
     this.prefixSegments = options.pathPrefix().isEmpty() ? 0 : options.pathPrefix().substring(1).split("/").length;
     this.tokens = new TokenRegistry(options.clock());
     this.sqlApi = new SqlApi(tokens, options.connections());
+    this.tokensApi = new TokensApi(tokens, options.connections(), options.accountId(), options.clock());
     this.oauth =
         new OAuthEndpoint(
             tokens,
@@ -178,7 +187,8 @@ public final class FakeCartoServer implements AutoCloseable {
   /**
    * Mints an OAuth access token for {@link #accountId()} as the token endpoint would, valid for
    * {@link #oauthTokenLifetime()} from the server's clock, without going through the endpoint (it
-   * is counted neither by {@link #oauthTokenRequests()} nor by the rate limit).
+   * is counted neither by {@link #oauthTokenRequests()} nor by the rate limit). Handy for the
+   * Tokens API, which accepts only OAuth tokens.
    */
   public String mintOAuthToken() {
     return oauth.issue(TestTokens.identifier("testkit-"), oauth.lifetime());
@@ -348,6 +358,9 @@ public final class FakeCartoServer implements AutoCloseable {
     }
     if (n == 4 && segments.get(0).equals("v3") && segments.get(1).equals("sql") && segments.get(3).equals("query")) {
       return sqlApi.query(call, segments.get(2));
+    }
+    if (n >= 2 && n <= 3 && segments.get(0).equals("v3") && segments.get(1).equals("tokens")) {
+      return n == 2 ? tokensApi.collection(call) : tokensApi.item(call, segments.get(2));
     }
     return Replies.cartoError(404, "Not found");
   }

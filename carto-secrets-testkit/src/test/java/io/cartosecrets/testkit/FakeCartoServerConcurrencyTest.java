@@ -57,4 +57,50 @@ class FakeCartoServerConcurrencyTest {
     assertThat(carto.requests()).extracting(FakeCartoServer.Call::sequence).doesNotHaveDuplicates();
     assertThat(carto.requests()).extracting(c -> c.token().orElseThrow()).containsExactlyInAnyOrderElementsOf(tokens);
   }
+
+  @Test
+  void concurrentRevocationAndTokenCreation_leaveTheRegistryConsistent() throws Exception {
+    String oauth = carto.mintOAuthToken();
+    List<String> revoked = new ArrayList<>();
+    for (int i = 0; i < THREADS / 2; i++) {
+      revoked.add(carto.mintToken());
+    }
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<String>> created = new ArrayList<>();
+    List<Future<?>> revocations = new ArrayList<>();
+    for (int i = 0; i < THREADS / 2; i++) {
+      String token = revoked.get(i);
+      revocations.add(pool.submit(() -> {
+        start.await();
+        carto.revokeToken(token);
+        return null;
+      }));
+      created.add(
+          pool.submit(() -> {
+            start.await();
+            Reply r =
+                TestHttp.send(
+                    "POST",
+                    carto.baseUrl() + "/v3/tokens",
+                    oauth,
+                    Map.of("grants", List.of(Map.of("connection_name", "carto_dw", "source", "cities"))));
+            assertThat(r.status()).isEqualTo(201);
+            return r.json().get("token").asText();
+          }));
+    }
+
+    start.countDown();
+    for (Future<?> f : revocations) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    List<String> fresh = new ArrayList<>();
+    for (Future<String> f : created) {
+      fresh.add(f.get(30, TimeUnit.SECONDS));
+    }
+
+    assertThat(fresh).doesNotHaveDuplicates().allMatch(carto::isValid);
+    assertThat(revoked).noneMatch(carto::isValid);
+    assertThat(TestHttp.get(carto.baseUrl() + "/v3/tokens", oauth).json().findValuesAsText("token"))
+        .containsExactlyInAnyOrderElementsOf(fresh);
+  }
 }
