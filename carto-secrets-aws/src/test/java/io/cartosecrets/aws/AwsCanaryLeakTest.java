@@ -2,11 +2,14 @@ package io.cartosecrets.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.CartoClient;
 import io.cartosecrets.CartoToken;
+import io.cartosecrets.HttpLogLevel;
 import io.cartosecrets.RefreshingTokenProvider;
 import io.cartosecrets.SecretProvider;
 import io.cartosecrets.TokenEvent;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.FakeCartoServer;
 import io.cartosecrets.testkit.FakeClock;
 import io.cartosecrets.testkit.ManualScheduler;
 import io.cartosecrets.testkit.TestTokens;
@@ -28,9 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Canary check: every secret in this test (CARTO tokens, other fields of the JSON secret, the AWS
  * secret access key) is minted at run time and registered as a canary. The whole life of a token
- * (load, unchanged checks, rotation, throttling, refusals, malformed payloads, bad credentials) runs
- * with SLF4J at TRACE for everything, the AWS SDK included; then the log and the text of every
- * exception (message, toString, stack trace with causes) are scanned for any canary in any encoding.
+ * (load, unchanged checks, rotation, throttling, refusals, malformed payloads, bad credentials, a
+ * running CartoClient with HTTP body logging) runs with SLF4J at TRACE for everything, the AWS SDK
+ * included; then the log (everything this test JVM logged so far) and the text of every exception
+ * (message, toString, stack trace with causes) are scanned for any canary in any encoding.
  */
 class AwsCanaryLeakTest {
   private final List<String> texts = new CopyOnWriteArrayList<>();
@@ -144,6 +148,42 @@ class AwsCanaryLeakTest {
     // The log did capture the SDK at TRACE and our fingerprint lines; and nothing secret.
     assertThat(log).contains("TRACE software.amazon.awssdk", "DEBUG software.amazon.awssdk.request",
         "DEBUG io.cartosecrets.aws.AwsSecretsManagerProvider", "moved from version");
+    assertThat(Canaries.findIn(log)).isEmpty();
+  }
+
+  @Test
+  void cartoClientAcrossRotationAndRejection_withHttpBodyLogging_leavesNoSecretInLogs() throws IOException {
+    FakeClock clock = new FakeClock();
+    ManualScheduler scheduler = new ManualScheduler(clock);
+    try (FakeCartoServer carto = FakeCartoServer.start(); FakeSecretsManager aws = FakeSecretsManager.start()) {
+      String first = carto.mintToken();
+      aws.createSecret("prod/carto", "{\"api_token\":\"" + first + "\"}");
+      RefreshingTokenProvider tokens = RefreshingTokenProvider.builder(
+              AwsFixtures.provider(aws, "prod/carto").field("api_token").build())
+          .clock(clock).scheduler(scheduler).refreshInterval(Duration.ofMinutes(5)).build();
+      try (CartoClient client = CartoClient.builder()
+          .baseUrl(carto.baseUrl()).tokenProvider(tokens).httpLogging(HttpLogLevel.BODY).build()) {
+        client.sql("carto_dw").query("SELECT * FROM cities");
+        // Rotation picked up on schedule, then one revoked early and picked up through a 401.
+        String second = carto.mintToken();
+        aws.rotate("prod/carto", "{\"api_token\":\"" + second + "\"}");
+        scheduler.advanceAndRun(Duration.ofMinutes(5));
+        carto.revokeToken(first);
+        client.sql("carto_dw").query("SELECT * FROM cities");
+        aws.rotate("prod/carto", "{\"api_token\":\"" + carto.mintToken() + "\"}");
+        carto.revokeToken(second);
+        client.sql("carto_dw").query("SELECT * FROM cities");
+        // A token CARTO refuses that AWS has no replacement for: the 401 surfaces as an exception.
+        carto.revokeToken(tokens.currentToken().reveal());
+        expectFailure(() -> client.sql("carto_dw").query("SELECT * FROM cities"));
+        texts.add(client.toString() + tokens + tokens.metrics());
+      }
+    }
+    for (String text : texts) {
+      assertThat(Canaries.findIn(text)).as("a canary in: %s", text.lines().findFirst().orElse("")).isEmpty();
+    }
+    String log = log();
+    assertThat(log).contains("CARTO rejected token", "token rotated from");
     assertThat(Canaries.findIn(log)).isEmpty();
   }
 }

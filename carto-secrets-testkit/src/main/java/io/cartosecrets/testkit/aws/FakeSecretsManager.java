@@ -445,6 +445,13 @@ public final class FakeSecretsManager implements AutoCloseable {
     addFault(Objects.requireNonNull(operation, "operation"), times, fault);
   }
 
+  /** Drops every fault not yet injected: the service recovers. */
+  public void clearFaults() {
+    synchronized (lock) {
+      faults.clear();
+    }
+  }
+
   /** Requests received for {@code operation}, whatever the answer (faults and errors included). */
   public int calls(Operation operation) {
     return calls.get(operation).get();
