@@ -84,8 +84,6 @@ public final class FakeSecretsManager implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9/_+=.@-]{1,512}");
-  private static final char[] SUFFIX_CHARS =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
   /** The Secrets Manager operations the stand-in implements. */
   public enum Operation {
@@ -866,12 +864,16 @@ public final class FakeSecretsManager implements AutoCloseable {
     return t.toEpochMilli() / 1000.0;
   }
 
+  /** Six random letters and digits, as Secrets Manager appends to a name to make the ARN. */
   private static String randomSuffix() {
-    char[] c = new char[6];
-    for (int i = 0; i < c.length; i++) {
-      c[i] = SUFFIX_CHARS[RANDOM.nextInt(SUFFIX_CHARS.length)];
+    StringBuilder sb = new StringBuilder(6);
+    while (sb.length() < 6) {
+      char c = (char) ('0' + RANDOM.nextInt('z' - '0' + 1));
+      if (Character.isLetterOrDigit(c)) {
+        sb.append(c);
+      }
     }
-    return new String(c);
+    return sb.toString();
   }
 
   private static MockResponse errorResponse(AwsError e) {
