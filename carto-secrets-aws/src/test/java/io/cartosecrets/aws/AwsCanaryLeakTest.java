@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * (load, unchanged checks, rotation, throttling, refusals, malformed payloads, bad credentials, a
  * running CartoClient with HTTP body logging) runs with SLF4J at TRACE for everything, the AWS SDK
  * included; then the log (everything this test JVM logged so far) and the text of every exception
- * (message, toString, stack trace with causes) are scanned for any canary in any encoding.
+ * (message, toString, stack trace with causes) are scanned for any canary in any encoding. The class
+ * runs last (see {@code junit-platform.properties}), so the log it scans holds what every test of
+ * this module logged.
  */
+@Order(Integer.MAX_VALUE)
 class AwsCanaryLeakTest {
   private final List<String> texts = new CopyOnWriteArrayList<>();
 
