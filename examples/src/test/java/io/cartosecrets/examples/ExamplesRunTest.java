@@ -50,4 +50,13 @@ class ExamplesRunTest {
     assertThat(out).contains("Token exchanges so far: 1");
     assertThat(Canaries.findIn(out)).isEmpty();
   }
+
+  @Test
+  void awsExample_picksUpARotationThroughSecretsManager() throws Exception {
+    String out = capture(() -> AwsSecretsManagerExample.main(new String[0]));
+    assertThat(out).contains("running against the local stand-ins").contains("rotated the secret");
+    assertThat(out).contains("source=aws-sm:prod/carto#api_token, version=");
+    assertThat(out.split("largest cities", -1)).hasSize(3);
+    assertThat(Canaries.findIn(out)).isEmpty();
+  }
 }
