@@ -279,6 +279,12 @@ public final class FakeConjur implements AutoCloseable {
     return this;
   }
 
+  /** Drops the failures {@link #failNext} still had queued: the appliance is back. */
+  public synchronized FakeConjur recover() {
+    forcedStatuses.clear();
+    return this;
+  }
+
   /** Every request so far, in order. */
   public synchronized List<Call> calls() {
     return List.copyOf(calls);
