@@ -73,7 +73,8 @@ public final class ConjurSecretProvider implements SecretProvider {
     this.account = r.account;
     this.variableId = r.variableId;
     this.field = r.field;
-    this.appliance = r.url.toString();
+    String base = r.url.toString();
+    this.appliance = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     this.description = describe(r.account, r.variableId, r.field);
     OkHttpClient.Builder client =
         new OkHttpClient.Builder()
@@ -85,8 +86,7 @@ public final class ConjurSecretProvider implements SecretProvider {
     if (r.certFile != null) {
       TrustedCertificates.apply(client, r.certFile);
     }
-    String base = r.url.toString();
-    this.http = new ConjurHttp(base.endsWith("/") ? base.substring(0, base.length() - 1) : base, client.build());
+    this.http = new ConjurHttp(appliance, client.build());
     switch (r.mode) {
       case TOKEN_FILE:
         this.credentials = new Credentials.TokenFile(r.tokenFile, r.clock, description);
