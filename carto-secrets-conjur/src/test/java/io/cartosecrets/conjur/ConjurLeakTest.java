@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,10 +116,5 @@ class ConjurLeakTest {
     } catch (RuntimeException e) {
       return e;
     }
-  }
-
-  @SuppressWarnings("unused")
-  private static <T> Throwable failure(Supplier<T> action) {
-    return failure((Runnable) action::get);
   }
 }

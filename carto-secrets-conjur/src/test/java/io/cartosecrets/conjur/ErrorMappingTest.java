@@ -70,6 +70,17 @@ class ErrorMappingTest {
   }
 
   @Test
+  void tokenForOneAccount_readingAnother_isNotFound_namingTheAccount() {
+    Path tokenFile = dir.resolve("access-token");
+    ConjurFixture.write(tokenFile, f.conjur.issueAccessToken(ACCOUNT, LOGIN));
+
+    SecretException e = fetchFails(tokenFileBuilder(tokenFile).account("other-org"));
+
+    assertThat(e).isInstanceOf(SecretNotFoundException.class);
+    assertThat(e.getMessage()).contains("does not exist in account 'other-org'", "HTTP 404");
+  }
+
+  @Test
   void readWithoutExecute_isAccessDenied_namingThePrivilege() {
     f.conjur.deny(ACCOUNT, LOGIN, VARIABLE, "execute");
 
