@@ -59,4 +59,12 @@ class ExamplesRunTest {
     assertThat(out.split("largest cities", -1)).hasSize(3);
     assertThat(Canaries.findIn(out)).isEmpty();
   }
+
+  @Test
+  void conjurExample_picksUpARotationThroughConjur() throws Exception {
+    String out = capture(() -> ConjurExample.main(new String[0]));
+    assertThat(out).contains("running against the local stand-ins").contains("rotated the variable");
+    assertThat(out.split("largest cities", -1)).hasSize(3);
+    assertThat(Canaries.findIn(out)).isEmpty();
+  }
 }
