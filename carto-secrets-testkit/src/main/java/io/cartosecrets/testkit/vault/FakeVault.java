@@ -171,6 +171,18 @@ public final class FakeVault implements AutoCloseable {
     state.revoke(token);
   }
 
+  /**
+   * Revokes the token with this accessor, as {@code vault token revoke -accessor} does: how a test
+   * revokes a token it never saw (one issued by a login).
+   *
+   * @throws IllegalArgumentException if no token has that accessor
+   */
+  public void revokeAccessor(String accessor) {
+    if (!state.revokeAccessor(accessor)) {
+      throw new IllegalArgumentException("no token with accessor " + accessor);
+    }
+  }
+
   /** The accessor of a token this Vault issued: a safe name for it in assertions. */
   public Optional<String> accessorOf(String token) {
     return state.accessorOf(token);

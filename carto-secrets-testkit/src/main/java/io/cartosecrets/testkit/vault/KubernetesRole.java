@@ -31,6 +31,11 @@ public final class KubernetesRole {
     return state.newServiceAccountJwt(namespace, mount, name);
   }
 
+  /** Stops accepting every JWT minted so far, as when the cluster rotates service account tokens. */
+  public void revokeServiceAccountJwts() {
+    state.revokeServiceAccountJwts(namespace, mount, name);
+  }
+
   @Override
   public String toString() {
     return "KubernetesRole[" + (namespace.isEmpty() ? "" : namespace + "/") + "auth/" + mount + "/role/" + name + "]";

@@ -129,6 +129,17 @@ final class VaultState {
     }
   }
 
+  synchronized boolean revokeAccessor(String accessor) {
+    boolean found = false;
+    for (Tok t : tokens.values()) {
+      if (t.accessor.equals(accessor)) {
+        t.revoked = true;
+        found = true;
+      }
+    }
+    return found;
+  }
+
   synchronized Optional<String> accessorOf(String token) {
     return Optional.ofNullable(tokens.get(token)).map(t -> t.accessor);
   }
@@ -179,6 +190,13 @@ final class VaultState {
         + "." + TestTokens.secret(64);
     r.jwts.add(jwt);
     return jwt;
+  }
+
+  synchronized void revokeServiceAccountJwts(String ns, String mount, String role) {
+    KubeRoleState r = authMount(ns, mount, "kubernetes").kubeRoles.get(role);
+    if (r != null) {
+      r.jwts.clear();
+    }
   }
 
   synchronized void seal(boolean sealed) {
