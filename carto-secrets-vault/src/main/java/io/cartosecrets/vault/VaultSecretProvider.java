@@ -399,8 +399,9 @@ public final class VaultSecretProvider implements SecretProvider {
     } catch (TokenRejected e) {
       if (!auth.canObtainNewToken()) {
         throw new SecretAccessDeniedException(description, "Vault rejected the token from "
-            + tokenSource.description() + " while " + action + ": it has expired or was revoked;"
-            + " this provider cannot obtain another one");
+            + tokenSource.description() + " while " + action + ": it has expired, was revoked"
+            + (namespace == null ? "" : " or is not valid in namespace " + namespace)
+            + "; this provider cannot obtain another one");
       }
       LOG.info("{}: Vault rejected token {} (expired or revoked); obtaining a new one", description,
           s.token.fingerprint());
