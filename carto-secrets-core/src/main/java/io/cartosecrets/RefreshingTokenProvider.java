@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * However many threads need a refresh at once, the source is asked once (single flight) and every
  * waiter gets that result, success or failure; the next call after a failure tries again. A 401
  * reported through {@link #tokenRejected(CartoToken)} reloads only if the rejected token is still
- * the current one, at most once per {@link Builder#rejectionInterval(Duration)}; concurrent reports
- * of the same token share one reload.
+ * the current one, at most once per {@link Builder#rejectionInterval(Duration)} for the same token
+ * (a newly rotated token that is rejected in turn may reload at once); concurrent reports of the
+ * same token share one reload.
  *
  * <p>Background refreshes run on a daemon thread named {@code carto-secrets-refresh-N}, which
  * {@link #close()} stops (it also closes the source). Pass your own scheduler and clock for tests.
@@ -261,19 +262,21 @@ public final class RefreshingTokenProvider implements TokenProvider {
       }
       Rejection last = lastRejection.get();
       long now = clock.millis();
-      boolean recent = last != null && now - last.at < rejectionIntervalMillis;
-      if (last != null && last.token.equals(rejected) && (recent || !last.done.isDone())) {
-        // Another thread is reloading for this very token, or just did: share its result.
-        awaitQuietly(last.done);
-        return state.token;
-      }
-      if (recent) {
-        LOG.debug(
-            "{}: token {} rejected again within {} ms of the last reload; not reloading",
-            description,
-            rejected.fingerprint(),
-            rejectionIntervalMillis);
-        return s.token;
+      if (last != null && last.token.equals(rejected)) {
+        if (!last.done.isDone()) {
+          // Another thread is reloading for this very token: share its result.
+          awaitQuietly(last.done);
+          return state.token;
+        }
+        if (now - last.at < rejectionIntervalMillis) {
+          // The store was just asked about this token and had nothing newer.
+          LOG.debug(
+              "{}: token {} rejected again within {} ms of the last reload; not reloading",
+              description,
+              rejected.fingerprint(),
+              rejectionIntervalMillis);
+          return state.token;
+        }
       }
       Rejection mine = new Rejection(rejected, now);
       if (lastRejection.compareAndSet(last, mine)) {
@@ -314,6 +317,9 @@ public final class RefreshingTokenProvider implements TokenProvider {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // Dropping the snapshot sends later callers to the slow path, which reports the closure;
+    // the hot path stays free of a closed check.
+    state = null;
     ScheduledFuture<?> f = scheduled.getAndSet(null);
     if (f != null) {
       f.cancel(false);
@@ -716,7 +722,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
       return this;
     }
 
-    /** The shortest time between two 401-triggered reloads. Default 5 seconds. */
+    /** The shortest time between two 401-triggered reloads for the same token. Default 5 seconds. */
     public Builder rejectionInterval(Duration interval) {
       this.rejectionInterval = nonNegative(interval, "rejectionInterval");
       return this;

@@ -14,4 +14,9 @@ public final class SecretAccessDeniedException extends SecretException {
   public SecretAccessDeniedException(String source, String message, Throwable cause) {
     super(source, message, false, cause);
   }
+
+  /** With the store's own error code, e.g. {@code AccessDeniedException} or {@code invalid_client}. */
+  public SecretAccessDeniedException(String source, String message, String errorCode, Throwable cause) {
+    super(source, message, errorCode, false, cause);
+  }
 }

@@ -11,4 +11,9 @@ public final class SecretNotFoundException extends SecretException {
   public SecretNotFoundException(String source, String message, Throwable cause) {
     super(source, message, false, cause);
   }
+
+  /** With the store's own error code, e.g. {@code AccessDeniedException} or {@code invalid_client}. */
+  public SecretNotFoundException(String source, String message, String errorCode, Throwable cause) {
+    super(source, message, errorCode, false, cause);
+  }
 }

@@ -15,4 +15,9 @@ public final class SecretUnavailableException extends SecretException {
   public SecretUnavailableException(String source, String message, Throwable cause) {
     super(source, message, true, cause);
   }
+
+  /** With the store's own error code, e.g. {@code AccessDeniedException} or {@code invalid_client}. */
+  public SecretUnavailableException(String source, String message, String errorCode, Throwable cause) {
+    super(source, message, errorCode, true, cause);
+  }
 }

@@ -1,0 +1,314 @@
+package io.cartosecrets;
+
+import io.cartosecrets.internal.BearerAuthInterceptor;
+import io.cartosecrets.internal.Urls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.function.Function;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+
+/**
+ * A client for the CARTO 3 APIs that gets its token from a {@link TokenProvider} on every request.
+ * Thread-safe; build one per application and share it.
+ *
+ * <pre>{@code
+ * try (CartoClient carto = CartoClient.fromProvider(SecretProviders.fromUri("file:/run/secrets/carto_token"))) {
+ *   SqlResult result = carto.sql("carto_dw").query("SELECT * FROM cities LIMIT 10");
+ * }
+ * }</pre>
+ *
+ * <p>The token travels only in the {@code Authorization: Bearer} header, added by an OkHttp
+ * application interceptor for requests to the API base URL's origin; it is never put in a URL, and
+ * a redirect to another host, port or scheme does not carry it. On a 401 the client reports the
+ * token as rejected, and retries once if the provider then has a different token. The client keeps
+ * no copy of the token.
+ */
+public final class CartoClient implements AutoCloseable {
+  /** CARTO's US region, the default base URL of CARTO's own SDKs. */
+  public static final String DEFAULT_BASE_URL = "https://gcp-us-east1.api.carto.com";
+
+  static final String USER_AGENT = "carto-secrets-java/" + version();
+
+  private final HttpUrl baseUrl;
+  private final TokenProvider tokenProvider;
+  private final OkHttpClient http;
+  private final boolean ownsHttp;
+  private final ApiCaller caller;
+
+  private CartoClient(Builder b) {
+    this.baseUrl = b.baseUrl;
+    this.tokenProvider = b.tokenProvider;
+    OkHttpClient base = b.okHttpClient;
+    this.ownsHttp = base == null;
+    OkHttpClient.Builder hb = base == null ? new OkHttpClient.Builder().followSslRedirects(false) : base.newBuilder();
+    if (b.connectTimeout != null) {
+      hb.connectTimeout(b.connectTimeout);
+    }
+    if (b.readTimeout != null) {
+      hb.readTimeout(b.readTimeout);
+    }
+    if (b.callTimeout != null) {
+      hb.callTimeout(b.callTimeout);
+    }
+    String userAgent = b.userAgent == null ? USER_AGENT : b.userAgent + " " + USER_AGENT;
+    hb.addInterceptor(
+        chain -> chain.proceed(chain.request().newBuilder().header("User-Agent", userAgent).build()));
+    hb.addInterceptor(new BearerAuthInterceptor(tokenProvider, baseUrl));
+    this.http = hb.build();
+    this.caller =
+        new ApiCaller(
+            http, tokenProvider, baseUrl.toString(), b.maxRetries, b.retryBase, b.retryMax, b.maxRetryAfter, b.sleeper);
+  }
+
+  /**
+   * A client on the default base URL whose token comes from {@code source} through a {@link
+   * RefreshingTokenProvider} with default settings.
+   */
+  public static CartoClient fromProvider(SecretProvider source) {
+    return builder().secretProvider(source).build();
+  }
+
+  /** A client on the default base URL whose token comes from {@code provider} as it is. */
+  public static CartoClient fromProvider(TokenProvider provider) {
+    return builder().tokenProvider(provider).build();
+  }
+
+  /**
+   * A client configured from the process environment: the token source reference in {@code
+   * CARTO_TOKEN_SOURCE} (for example {@code file:/run/secrets/carto_token}); when that is not set
+   * but {@code CARTO_CLIENT_ID} is, M2M OAuth with the client id and secret in {@code
+   * CARTO_CLIENT_ID} and {@code CARTO_CLIENT_SECRET} (token endpoint in {@code
+   * CARTO_OAUTH_TOKEN_URL} for self-hosted CARTO); otherwise {@code env:CARTO_API_TOKEN}. The base
+   * URL comes from {@code CARTO_API_BASE_URL} (default {@link #DEFAULT_BASE_URL}).
+   *
+   * @throws ConfigurationException if a setting is invalid, holds a token value instead of a
+   *     reference, or names a scheme whose module is not on the class path
+   */
+  public static CartoClient fromEnvironment() {
+    return fromEnvironment(System::getenv);
+  }
+
+  static CartoClient fromEnvironment(Function<String, String> env) {
+    Builder b = builder();
+    String base = trimToNull(env.apply("CARTO_API_BASE_URL"));
+    if (base != null) {
+      b.baseUrl(base);
+    }
+    String reference = trimToNull(env.apply("CARTO_TOKEN_SOURCE"));
+    if (reference == null && trimToNull(env.apply("CARTO_CLIENT_ID")) != null) {
+      CartoOAuthProvider.Builder oauth =
+          CartoOAuthProvider.builder()
+              .clientId(SecretProviders.fromUri("env:CARTO_CLIENT_ID"))
+              .clientSecret(SecretProviders.fromUri("env:CARTO_CLIENT_SECRET"));
+      String tokenUrl = trimToNull(env.apply("CARTO_OAUTH_TOKEN_URL"));
+      if (tokenUrl != null) {
+        oauth.tokenUrl(tokenUrl);
+      }
+      return b.secretProvider(oauth.build()).build();
+    }
+    return b.secretProvider(SecretProviders.fromUri(reference == null ? "env:CARTO_API_TOKEN" : reference)).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The SQL API v3 for {@code connection} (a connection name from CARTO Workspace). */
+  public SqlApi sql(String connection) {
+    Objects.requireNonNull(connection, "connection");
+    if (connection.isBlank()) {
+      throw new IllegalArgumentException("connection name is blank");
+    }
+    return new SqlApi(caller, baseUrl, connection);
+  }
+
+  /**
+   * The Tokens API (create, list, get, update, delete API Access Tokens). Needs a client whose token
+   * is an OAuth access token, i.e. one built on {@link CartoOAuthProvider}.
+   */
+  public TokensApi tokens() {
+    return new TokensApi(caller, tokenProvider, baseUrl);
+  }
+
+  /** The API base URL, e.g. {@code https://gcp-us-east1.api.carto.com}. */
+  public String baseUrl() {
+    return baseUrl.toString();
+  }
+
+  /** Where the client's token comes from. */
+  public TokenProvider tokenProvider() {
+    return tokenProvider;
+  }
+
+  /**
+   * Closes the token provider (stopping its background refresh) and, if the client built its own
+   * OkHttp client, releases its threads and connections. An injected {@code OkHttpClient} is left
+   * as it is.
+   */
+  @Override
+  public void close() {
+    tokenProvider.close();
+    if (ownsHttp) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "CartoClient[baseUrl=" + baseUrl + ", tokens=" + tokenProvider.description() + "]";
+  }
+
+  OkHttpClient httpClient() {
+    return http;
+  }
+
+  private static String trimToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  private static String version() {
+    try (InputStream in = CartoClient.class.getResourceAsStream("carto-secrets.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      String v = p.getProperty("version", "dev");
+      return v.startsWith("${") ? "dev" : v;
+    } catch (IOException e) {
+      return "dev";
+    }
+  }
+
+  /** Configures a {@link CartoClient}. A token source is required; everything else has a default. */
+  public static final class Builder {
+    private HttpUrl baseUrl = HttpUrl.get(DEFAULT_BASE_URL);
+    private TokenProvider tokenProvider;
+    private OkHttpClient okHttpClient;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration readTimeout = Duration.ofSeconds(75);
+    private Duration callTimeout;
+    private String userAgent;
+    private int maxRetries = 2;
+    private Duration retryBase = Duration.ofMillis(500);
+    private Duration retryMax = Duration.ofSeconds(10);
+    private Duration maxRetryAfter = Duration.ofSeconds(60);
+    private ApiCaller.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+
+    private Builder() {}
+
+    /**
+     * The API base URL of the account's region or self-hosted tenant. A path prefix is kept
+     * ({@code https://carto.example.com/api}). Must be https, except for loopback addresses.
+     *
+     * @throws ConfigurationException if the URL is malformed or plain http to a remote host
+     */
+    public Builder baseUrl(String url) {
+      Objects.requireNonNull(url, "url");
+      HttpUrl parsed = Urls.requireSecure(url, "the CARTO API base URL");
+      String path = parsed.encodedPath();
+      if (!path.endsWith("/")) {
+        parsed = parsed.newBuilder().encodedPath(path + "/").build();
+      }
+      this.baseUrl = parsed;
+      return this;
+    }
+
+    /** The token source, used as it is. */
+    public Builder tokenProvider(TokenProvider provider) {
+      this.tokenProvider = Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /** The token source, wrapped in a {@link RefreshingTokenProvider} with default settings. */
+    public Builder secretProvider(SecretProvider source) {
+      this.tokenProvider = RefreshingTokenProvider.create(Objects.requireNonNull(source, "source"));
+      return this;
+    }
+
+    /**
+     * An OkHttp client to build on (shares its connection pool and dispatcher). The client adds
+     * its own application interceptors to a derived copy; the given client is not changed.
+     */
+    public Builder okHttpClient(OkHttpClient client) {
+      this.okHttpClient = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /** Default 10 seconds. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Default 75 seconds: CARTO ends synchronous queries after 1 minute. */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** A bound on a whole call including retries of one attempt's redirects; none by default. */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Your application's name and version, sent before this SDK's in {@code User-Agent}. */
+    public Builder userAgent(String userAgent) {
+      Objects.requireNonNull(userAgent, "userAgent");
+      for (int i = 0; i < userAgent.length(); i++) {
+        char c = userAgent.charAt(i);
+        if (c < 0x20 || c > 0x7e) {
+          throw new IllegalArgumentException("userAgent has a character not allowed in a header at " + i);
+        }
+      }
+      this.userAgent = userAgent;
+      return this;
+    }
+
+    /**
+     * How many times an idempotent call (GET) is retried after 429, 5xx or an I/O error. Default
+     * 2; 0 disables retries.
+     */
+    public Builder maxRetries(int maxRetries) {
+      if (maxRetries < 0) {
+        throw new IllegalArgumentException("maxRetries must not be negative, was " + maxRetries);
+      }
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /**
+     * Retry backoff: {@code base} doubling per attempt up to {@code max}, with jitter; a 429's
+     * {@code Retry-After} wins when sent, unless it exceeds {@code maxRetryAfter} (then the 429 is
+     * thrown at once). Defaults 500 ms, 10 s, 60 s.
+     */
+    public Builder retryBackoff(Duration base, Duration max, Duration maxRetryAfter) {
+      this.retryBase = Objects.requireNonNull(base, "base");
+      this.retryMax = Objects.requireNonNull(max, "max");
+      this.maxRetryAfter = Objects.requireNonNull(maxRetryAfter, "maxRetryAfter");
+      return this;
+    }
+
+    Builder sleeper(ApiCaller.Sleeper sleeper) {
+      this.sleeper = sleeper;
+      return this;
+    }
+
+    /**
+     * @throws ConfigurationException if no token source was given
+     */
+    public CartoClient build() {
+      if (tokenProvider == null) {
+        throw new ConfigurationException(
+            "CartoClient needs a token source: tokenProvider(...) or secretProvider(...),"
+                + " e.g. secretProvider(SecretProviders.fromUri(\"env:CARTO_API_TOKEN\"))");
+      }
+      return new CartoClient(this);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.cartosecrets.internal;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+/**
+ * Masks secrets in text that came from outside (error bodies, paths) before it goes into an
+ * exception or a log line. A server may echo the request's token back, as given or Base64-encoded,
+ * so the known secrets are masked in those forms, and anything shaped like a JWT or a bearer
+ * credential is masked whatever it is.
+ */
+public final class Redactor {
+  public static final String MASK = "[redacted]";
+  private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
+  private static final Pattern BEARER = Pattern.compile("(?i)(bearer|token|basic)(\\s+|=)[A-Za-z0-9._~+/=-]{8,}");
+  private static final Pattern SECRET_FIELD =
+      Pattern.compile("(?i)(\"(?:token|access_token|client_secret|api_key|password|secret)\"\\s*:\\s*\")[^\"]*(\")");
+
+  private Redactor() {}
+
+  /** {@code text} with every form of each of {@code secrets}, and any token-shaped run, masked. */
+  public static String redact(String text, String... secrets) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String out = text;
+    for (String secret : secrets) {
+      if (secret == null || secret.length() < 4) {
+        continue;
+      }
+      byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+      out = out.replace(secret, MASK);
+      out = replaceBase64(out, Base64.getEncoder().encodeToString(bytes));
+      out = replaceBase64(out, Base64.getUrlEncoder().encodeToString(bytes));
+      out = out.replace(URLEncoder.encode(secret, StandardCharsets.UTF_8), MASK);
+    }
+    out = JWT.matcher(out).replaceAll(MASK);
+    out = BEARER.matcher(out).replaceAll("$1$2" + MASK);
+    out = SECRET_FIELD.matcher(out).replaceAll("$1" + MASK + "$2");
+    return out;
+  }
+
+  private static String replaceBase64(String text, String b64) {
+    String unpadded = b64.replace("=", "");
+    return text.replace(b64, MASK).replace(unpadded, MASK);
+  }
+}
