@@ -1,13 +1,11 @@
 package io.cartosecrets.vault;
 
 import io.cartosecrets.ConfigurationException;
+import io.cartosecrets.internal.Urls;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,76 +16,52 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Locale;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import okhttp3.HttpUrl;
 
 /**
  * The one HTTP client a provider hands the driver, and the checks on the address it talks to. The
  * driver would otherwise build a new {@link HttpClient} (with its own selector thread) per request.
  */
 final class VaultHttp {
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-
   private VaultHttp() {}
 
   /**
    * The address, without a trailing slash.
    *
-   * @throws ConfigurationException if it is not an http(s) URL with a host, carries credentials, or
-   *     is plain http to a host that is not this machine (the Vault token would cross the network
-   *     in clear) and {@code allowPlainHttp} is off
+   * @throws ConfigurationException if it is not an http(s) URL, carries credentials, a query or a
+   *     fragment, or is plain http to a host that is not this machine (the Vault token would cross
+   *     the network in clear) and {@code allowPlainHttp} is off
    */
   static URI checkAddress(String address, boolean allowPlainHttp) {
-    URI uri;
-    try {
-      uri = new URI(address.trim());
-    } catch (URISyntaxException e) {
-      throw new ConfigurationException("the Vault address is not a valid URL (" + e.getReason() + ")");
+    String checked;
+    if (allowPlainHttp) {
+      HttpUrl url = HttpUrl.parse(address.trim());
+      if (url == null) {
+        throw new ConfigurationException("the Vault address is not an http(s) URL");
+      }
+      if (!url.username().isEmpty() || !url.password().isEmpty() || url.querySize() > 0 || url.fragment() != null) {
+        throw new ConfigurationException("the Vault address must not carry a query, fragment or user info (host "
+            + url.host() + "); authenticate with VaultAuth instead");
+      }
+      checked = url.toString();
+    } else {
+      checked = Urls.requireSecure(address, "the Vault address").toString();
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-      throw new ConfigurationException(
-          "the Vault address must be an http or https URL such as https://vault.example.com:8200");
+    while (checked.endsWith("/")) {
+      checked = checked.substring(0, checked.length() - 1);
     }
-    if (uri.getRawUserInfo() != null) {
-      throw new ConfigurationException(
-          "the Vault address must not carry credentials; authenticate with VaultAuth instead");
-    }
-    if (scheme.equals("http") && !allowPlainHttp && !isLoopback(uri.getHost())) {
-      throw new ConfigurationException(
-          "the Vault address " + scheme + "://" + uri.getHost() + " is plain http to another host, which"
-              + " would send the Vault token in clear; use https (plain http is accepted for loopback"
-              + " addresses such as a local Vault Agent)");
-    }
-    String s = uri.toString();
-    while (s.endsWith("/")) {
-      s = s.substring(0, s.length() - 1);
-    }
-    return URI.create(s);
+    return URI.create(checked);
   }
 
   /** Whether {@code host} is {@code localhost} or a loopback IP literal; never resolves a name. */
   static boolean isLoopback(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    if (h.equals("localhost")) {
-      return true;
-    }
-    if (!IPV4.matcher(h).matches() && !h.contains(":")) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return Urls.isLoopback(h);
   }
 
   static HttpClient client(URI address, Path caCertificate, boolean skipVerification, Duration connectTimeout) {

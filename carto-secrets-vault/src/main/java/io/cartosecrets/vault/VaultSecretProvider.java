@@ -302,11 +302,12 @@ public final class VaultSecretProvider implements SecretProvider {
     }
     if (status == 412 || status == 429) {
       throw new SecretUnavailableException(description, "Vault answered " + status + " to the read of "
-          + apiPath + (status == 429 ? " (rate limited)" : " (a standby has not caught up yet)"));
+          + apiPath + (status == 429 ? " (rate limited)" : " (a standby has not caught up yet)"),
+          Integer.toString(status), null);
     }
     if (status != 200) {
       throw new SecretNotFoundException(description, "Vault refused the read of " + apiPath + " with status "
-          + status + kvHint(l));
+          + status + kvHint(l), Integer.toString(status), null);
     }
     JsonObject data = r.getDataObject();
     if (data == null || data.isEmpty()) {
@@ -334,19 +335,21 @@ public final class VaultSecretProvider implements SecretProvider {
       String v = md.getOrDefault("version", pinnedVersion == null ? "?" : pinnedVersion.toString());
       if ("true".equals(md.get("destroyed"))) {
         return new SecretNotFoundException(description, "version " + v + " of " + apiPath
-            + " was destroyed; write a new version" + (pinnedVersion == null ? "" : " or pin another one"));
+            + " was destroyed; write a new version" + (pinnedVersion == null ? "" : " or pin another one"),
+            "404", null);
       }
       String deleted = md.get("deletion_time");
       if (deleted != null && !deleted.isEmpty()) {
         return new SecretNotFoundException(description, "version " + v + " of " + apiPath + " was deleted at "
-            + deleted + "; undelete it (vault kv undelete -versions=" + v + ") or write a new version");
+            + deleted + "; undelete it (vault kv undelete -versions=" + v + ") or write a new version", "404", null);
       }
     }
     if (warnings(r.getRestResponse()).contains("Invalid path for a versioned K/V")) {
       return new SecretNotFoundException(description, "no secret at " + apiPath
-          + ": the mount is KV v2, so the provider must be configured for KV v2 (kv=2, or leave it out to detect)");
+          + ": the mount is KV v2, so the provider must be configured for KV v2 (kv=2, or leave it out to detect)",
+          "404", null);
     }
-    return new SecretNotFoundException(description, "no secret at" + pinned + " " + apiPath + kvHint(l));
+    return new SecretNotFoundException(description, "no secret at" + pinned + " " + apiPath + kvHint(l), "404", null);
   }
 
   private String kvHint(KvLayout l) {
@@ -368,7 +371,7 @@ public final class VaultSecretProvider implements SecretProvider {
     }
     return new SecretAccessDeniedException(description, "Vault denied " + capability + " on " + apiPath
         + inNamespace() + " (403 permission denied). The token's policies need: path \"" + apiPath
-        + "\" { capabilities = [\"" + capability + "\"] }");
+        + "\" { capabilities = [\"" + capability + "\"] }", "403", null);
   }
 
   private boolean tokenInvalid(Session s, RestResponse rest) {
@@ -569,11 +572,11 @@ public final class VaultSecretProvider implements SecretProvider {
       int status = e.getHttpStatusCode();
       if (status == 400 || status == 401 || status == 403) {
         throw new SecretAccessDeniedException(description, "Vault rejected the " + what + inNamespace()
-            + " (" + status + "); " + hint);
+            + " (" + status + "); " + hint, Integer.toString(status), null);
       }
       if (status == 404) {
         throw new SecretNotFoundException(description, "no auth method is mounted for the " + what
-            + inNamespace() + " (404)");
+            + inNamespace() + " (404)", "404", null);
       }
       throw unavailable(what, e);
     }
@@ -633,7 +636,7 @@ public final class VaultSecretProvider implements SecretProvider {
       }
       throw new SecretAccessDeniedException(description, "Vault will not say which mount holds " + path
           + inNamespace() + " (403): the token has no capability under it. Grant read on the secret, or"
-          + " set the mount and KV version explicitly (mount=..., kv=...)");
+          + " set the mount and KV version explicitly (mount=..., kv=...)", "403", null);
     }
     if (status != 200) {
       throw new SecretNotFoundException(description, "Vault could not tell which mount holds " + path
@@ -711,10 +714,11 @@ public final class VaultSecretProvider implements SecretProvider {
     // The driver's message holds the response body; it is never passed on.
     if (status == 503) {
       return new SecretUnavailableException(description, action + ": Vault answered 503 (sealed, or a"
-          + " standby without an active node)");
+          + " standby without an active node)", "503", null);
     }
     if (status > 0) {
-      return new SecretUnavailableException(description, action + ": Vault answered " + status);
+      return new SecretUnavailableException(description, action + ": Vault answered " + status,
+          Integer.toString(status), null);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {

@@ -57,6 +57,7 @@ class ErrorMappingTest {
         .contains("403")
         .contains("path \"kv/team/carto/data/prod\" { capabilities = [\"read\"] }");
     assertThat(e.retryable()).isFalse();
+    assertThat(e.errorCode()).contains("403");
   }
 
   @Test
@@ -80,6 +81,7 @@ class ErrorMappingTest {
 
     assertThat(e.getMessage()).contains("no secret at kv/team/carto/data/missing");
     assertThat(e.retryable()).isFalse();
+    assertThat(e.errorCode()).contains("404");
   }
 
   @Test
@@ -224,6 +226,7 @@ class ErrorMappingTest {
 
       assertThat(e.retryable()).isTrue();
       assertThat(e.getMessage()).contains("503").contains("sealed");
+      assertThat(e.errorCode()).contains("503");
       Leaks.assertNoCanary(e);
       f.vault.unseal();
       assertThat(p.fetch().reveal()).isEqualTo(token);
@@ -243,6 +246,7 @@ class ErrorMappingTest {
       assertThat(e.retryable()).isTrue();
       assertThat(e.getMessage()).contains("Vault answered 500").doesNotContain("errors").doesNotContain("internal error");
       assertThat(e.getCause()).isNull();
+      assertThat(e.errorCode()).contains("500");
     }
   }
 
@@ -271,6 +275,7 @@ class ErrorMappingTest {
     assertThat(e.retryable()).isTrue();
     assertThat(e.getMessage()).contains("could not reach Vault at " + f.vault.address());
     assertThat(e.getCause()).isInstanceOf(IOException.class);
+    assertThat(e.errorCode()).isEmpty();
   }
 
   @Test
@@ -363,7 +368,7 @@ class ErrorMappingTest {
     assertThatThrownBy(() -> f.build(f.builder().address("https://vault.example.com").skipTlsVerification(true)))
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("only for a loopback");
     assertThatThrownBy(() -> f.build(f.builder().address("https://user:pw@vault.example.com")))
-        .isInstanceOf(ConfigurationException.class).hasMessageContaining("must not carry credentials");
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("must not carry a query, fragment or user info").hasMessageNotContaining("pw");
     assertThatThrownBy(() -> VaultSecretProvider.builder("carto")).isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("names the mount and the secret");
     assertThatThrownBy(() -> VaultSecretProvider.builder("kv//carto")).isInstanceOf(ConfigurationException.class);
