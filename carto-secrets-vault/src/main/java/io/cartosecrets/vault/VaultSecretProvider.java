@@ -720,19 +720,25 @@ public final class VaultSecretProvider implements SecretProvider {
       return new SecretUnavailableException(description, action + ": Vault answered " + status,
           Integer.toString(status), null);
     }
+    // The driver wraps I/O failures twice (VaultException, RestException); the first I/O exception
+    // in the chain names the failure best (SSLHandshakeException, not the CertificateException in it).
     Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    IOException io = null;
+    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+      if (c instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        return new SecretUnavailableException(description, action + ": interrupted");
+      }
+      if (io == null && c instanceof IOException) {
+        io = (IOException) c;
+      }
+      root = c;
     }
-    if (root instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
-      return new SecretUnavailableException(description, action + ": interrupted");
-    }
-    if (root instanceof IOException) {
-      String msg = root.getMessage();
+    if (io != null) {
+      String msg = io.getMessage();
       return new SecretUnavailableException(description, action + ": could not reach Vault at " + address
-          + " (" + root.getClass().getSimpleName() + (msg == null || msg.length() > 200 ? "" : ": " + msg)
-          + ")", root);
+          + " (" + io.getClass().getSimpleName() + (msg == null || msg.length() > 200 ? "" : ": " + msg)
+          + ")", io);
     }
     return new SecretUnavailableException(description, action + ": unexpected answer from Vault ("
         + root.getClass().getSimpleName() + ")");
