@@ -1,6 +1,7 @@
 package io.cartosecrets;
 
 import io.cartosecrets.internal.BearerAuthInterceptor;
+import io.cartosecrets.internal.RedactingHttpLogger;
 import io.cartosecrets.internal.Urls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +59,10 @@ public final class CartoClient implements AutoCloseable {
     hb.addInterceptor(
         chain -> chain.proceed(chain.request().newBuilder().header("User-Agent", userAgent).build()));
     hb.addInterceptor(new BearerAuthInterceptor(tokenProvider, baseUrl));
+    if (b.httpLogLevel != HttpLogLevel.NONE) {
+      // A network interceptor sees each hop as sent; it only reads and masks, it adds nothing.
+      hb.addNetworkInterceptor(new RedactingHttpLogger(b.httpLogLevel));
+    }
     this.http = hb.build();
     this.caller =
         new ApiCaller(
@@ -198,6 +203,7 @@ public final class CartoClient implements AutoCloseable {
     private Duration retryMax = Duration.ofSeconds(10);
     private Duration maxRetryAfter = Duration.ofSeconds(60);
     private ApiCaller.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+    private HttpLogLevel httpLogLevel = HttpLogLevel.NONE;
 
     private Builder() {}
 
@@ -291,6 +297,15 @@ public final class CartoClient implements AutoCloseable {
       this.retryBase = Objects.requireNonNull(base, "base");
       this.retryMax = Objects.requireNonNull(max, "max");
       this.maxRetryAfter = Objects.requireNonNull(maxRetryAfter, "maxRetryAfter");
+      return this;
+    }
+
+    /**
+     * Logs each HTTP exchange for debugging, with credentials masked; see {@link HttpLogLevel}.
+     * Off by default.
+     */
+    public Builder httpLogging(HttpLogLevel level) {
+      this.httpLogLevel = Objects.requireNonNull(level, "level");
       return this;
     }
 

@@ -15,8 +15,10 @@ public final class Redactor {
   public static final String MASK = "[redacted]";
   private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
   private static final Pattern BEARER = Pattern.compile("(?i)(bearer|token|basic)(\\s+|=)[A-Za-z0-9._~+/=-]{8,}");
+  private static final String SECRET_NAMES = "token|access_token|refresh_token|client_secret|api_key|password|secret|secret_id|jwt";
   private static final Pattern SECRET_FIELD =
-      Pattern.compile("(?i)(\"(?:token|access_token|client_secret|api_key|password|secret)\"\\s*:\\s*\")[^\"]*(\")");
+      Pattern.compile("(?i)(\"(?:" + SECRET_NAMES + ")\"\\s*:\\s*\")[^\"]*(\")");
+  private static final Pattern SECRET_PARAM = Pattern.compile("(?i)((?:^|[?&])(?:" + SECRET_NAMES + ")=)[^&\\s]*");
 
   private Redactor() {}
 
@@ -39,6 +41,7 @@ public final class Redactor {
     out = JWT.matcher(out).replaceAll(MASK);
     out = BEARER.matcher(out).replaceAll("$1$2" + MASK);
     out = SECRET_FIELD.matcher(out).replaceAll("$1" + MASK + "$2");
+    out = SECRET_PARAM.matcher(out).replaceAll("$1" + MASK);
     return out;
   }
 
