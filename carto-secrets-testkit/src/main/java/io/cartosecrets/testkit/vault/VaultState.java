@@ -429,7 +429,7 @@ final class VaultState {
     sys.set("options", JSON.nullNode());
     d.set("sys/", sys);
     ObjectNode env = envelope(d);
-    d.fields().forEachRemaining(e -> env.set(e.getKey(), e.getValue()));
+    d.properties().forEach(e -> env.set(e.getKey(), e.getValue()));
     return new Answer(200, env);
   }
 
