@@ -107,10 +107,15 @@ public final class TokensApi {
     for (TokenSpec.Grant g : spec.grants()) {
       grants.addObject().put("connection_name", g.connectionName()).put("source", g.source());
     }
-    ArrayNode apis = body.putArray("allowed_apis");
-    spec.allowedApis().forEach(apis::add);
-    ArrayNode referers = body.putArray("referers");
-    spec.referers().forEach(referers::add);
+    // Empty lists are left out: CARTO then applies (or, on update, keeps) its own defaults.
+    if (!spec.allowedApis().isEmpty()) {
+      ArrayNode apis = body.putArray("allowed_apis");
+      spec.allowedApis().forEach(apis::add);
+    }
+    if (!spec.referers().isEmpty()) {
+      ArrayNode referers = body.putArray("referers");
+      spec.referers().forEach(referers::add);
+    }
     if (creating) {
       spec.expiresAt().ifPresent(e -> body.put("expiration_date", e.toString()));
     }

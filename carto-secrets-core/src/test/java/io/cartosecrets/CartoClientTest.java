@@ -424,11 +424,21 @@ class CartoClientTest {
   }
 
   @Test
-  void fromEnvironment_defaultEnvScheme_withoutTheEnvModule_saysWhichModuleToAdd() {
-    assertThatThrownBy(() -> CartoClient.fromEnvironment(name -> null))
+  void fromEnvironment_schemeWhoseModuleIsMissing_saysWhichModuleToAdd() {
+    Map<String, String> env = Map.of("CARTO_TOKEN_SOURCE", "vault:kv/team/carto#token");
+    assertThatThrownBy(() -> CartoClient.fromEnvironment(env::get))
         .isInstanceOf(ConfigurationException.class)
-        .hasMessageContaining("env:")
-        .hasMessageContaining("carto-secrets-env");
+        .hasMessageContaining("'vault:'")
+        .hasMessageContaining("carto-secrets-vault");
+  }
+
+  @Test
+  void fromEnvironment_withNothingSet_readsCartoApiToken() {
+    String token = TestTokens.apiAccessToken();
+    TestSchemeFactory.VALUES.put("CARTO_API_TOKEN", token);
+    client = CartoClient.fromEnvironment(name -> null);
+    assertThat(client.tokenProvider().description()).isEqualTo("env:CARTO_API_TOKEN");
+    assertThat(client.baseUrl()).isEqualTo(CartoClient.DEFAULT_BASE_URL + "/");
   }
 
   @Test

@@ -140,32 +140,8 @@ class RefreshingTokenProviderTest {
     provider.currentToken();
     String rotated = source.rotate();
     clock.advance(Duration.ofMinutes(10));
-    source.gate = new Semaphore(0);
-    source.atGate = new java.util.concurrent.CountDownLatch(1);
 
-    Set<String> seen = ConcurrentHashMap.newKeySet();
-    List<Thread> threads = new ArrayList<>();
-    CyclicBarrier start = new CyclicBarrier(64);
-    for (int i = 0; i < 64; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  start.await();
-                  seen.add(provider.currentToken().reveal());
-                } catch (Exception e) {
-                  seen.add("failed: " + e.getClass().getSimpleName());
-                }
-              });
-      threads.add(t);
-      t.start();
-    }
-    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
-    awaitAllBlocked(threads);
-    source.gate.release(1000);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
+    Set<String> seen = throughTheGate(64, () -> provider.currentToken().reveal());
     assertThat(source.fetches).as("initial load + one refresh").hasValue(2);
     assertThat(seen).containsExactly(rotated);
   }
@@ -175,29 +151,9 @@ class RefreshingTokenProviderTest {
     provider = builder().build();
     source.failPermanently();
     source.gate = new Semaphore(0);
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  provider.currentToken();
-                } catch (Throwable e) {
-                  errors.add(e);
-                }
-              });
-      threads.add(t);
-      t.start();
-    }
-    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
-    awaitAllBlocked(threads);
-    source.gate.release(1000);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
+    Set<String> errors = throughTheGate(8, () -> provider.currentToken().reveal());
     assertThat(source.fetches).hasValue(1);
-    assertThat(errors).hasSize(8).allMatch(e -> e instanceof SecretAccessDeniedException);
+    assertThat(errors).containsExactly("failed: SecretAccessDeniedException");
     source.gate = null;
     source.recover();
     assertThat(provider.currentToken().reveal()).isEqualTo(source.value.get());
@@ -339,31 +295,7 @@ class RefreshingTokenProviderTest {
     provider = builder().backgroundRefresh(false).build();
     CartoToken old = provider.currentToken();
     String rotated = source.rotate();
-    source.gate = new Semaphore(0);
-    source.atGate = new java.util.concurrent.CountDownLatch(1);
-    Set<String> next = ConcurrentHashMap.newKeySet();
-    List<Thread> threads = new ArrayList<>();
-    CyclicBarrier start = new CyclicBarrier(1000);
-    for (int i = 0; i < 1000; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  start.await();
-                  next.add(provider.tokenRejected(old).reveal());
-                } catch (Exception e) {
-                  next.add("failed");
-                }
-              });
-      threads.add(t);
-      t.start();
-    }
-    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
-    awaitAllBlocked(threads);
-    source.gate.release(1000);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
+    Set<String> next = throughTheGate(1000, () -> provider.tokenRejected(old).reveal());
     assertThat(source.fetches).hasValue(2);
     assertThat(next).containsExactly(rotated);
     assertThat(provider.metrics().rejections()).isEqualTo(1);
@@ -483,6 +415,50 @@ class RefreshingTokenProviderTest {
     assertThatThrownBy(() -> RefreshingTokenProvider.builder(source).refreshInterval(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("refreshInterval");
+  }
+
+  /**
+   * Starts {@code n} threads together, each calling {@code call} once; waits until the first one is
+   * held at the source's gate and every other is blocked behind it, then opens the gate. Returns the
+   * distinct results ("failed: Type" for exceptions).
+   */
+  private Set<String> throughTheGate(int n, java.util.concurrent.Callable<String> call) throws Exception {
+    if (source.gate == null) {
+      source.gate = new Semaphore(0);
+    }
+    source.atGate = new java.util.concurrent.CountDownLatch(1);
+    Set<String> results = ConcurrentHashMap.newKeySet();
+    List<Thread> threads = new ArrayList<>();
+    CyclicBarrier start = new CyclicBarrier(n);
+    // Threads leaving the barrier also show as WAITING while they retake its lock, so only threads
+    // counted past it are known to be parked inside the call.
+    java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
+    for (int i = 0; i < n; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  entered.incrementAndGet();
+                  results.add(call.call());
+                } catch (Exception e) {
+                  results.add("failed: " + e.getClass().getSimpleName());
+                }
+              });
+      threads.add(t);
+      t.start();
+    }
+    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (entered.get() < n && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    awaitAllBlocked(threads);
+    source.gate.release(Integer.MAX_VALUE / 2);
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    return results;
   }
 
   private static List<Thread> refreshThreads() {

@@ -70,7 +70,7 @@ class SecretReferenceTest {
     assertThatThrownBy(() -> SecretProviders.fromUri("gcp-sm:projects/x/secrets/y"))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("'gcp-sm:'")
-        .hasMessageContaining("available: carto-oauth, test");
+        .hasMessageContaining("available: carto-oauth, env, test");
   }
 
   @Test

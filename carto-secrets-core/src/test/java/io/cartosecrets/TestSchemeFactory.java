@@ -6,18 +6,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Registers the {@code test:} scheme for core's discovery tests: {@code test:NAME} reads {@link #VALUES}. */
+/**
+ * Registers {@code test:NAME} and, standing in for the env module that core cannot depend on,
+ * {@code env:NAME}: both read {@link #VALUES}.
+ */
 public final class TestSchemeFactory implements SecretProviderFactory {
   static final Map<String, String> VALUES = new ConcurrentHashMap<>();
 
   @Override
   public Set<String> schemes() {
-    return Set.of("test");
+    return Set.of("test", "env");
   }
 
   @Override
   public SecretProvider create(SecretUri uri) {
     String name = uri.path();
+    String scheme = uri.scheme();
     return new SecretProvider() {
       @Override
       public Secret fetch() {
@@ -30,7 +34,7 @@ public final class TestSchemeFactory implements SecretProviderFactory {
 
       @Override
       public String description() {
-        return "test:" + name;
+        return scheme + ":" + name;
       }
     };
   }
