@@ -280,14 +280,13 @@ public final class VaultSecretProvider implements SecretProvider {
 
   private Secret read(Session s) {
     KvLayout l = s.layout;
-    String logicalPath = path;
     LogicalResponse r;
     try {
       // read(path, true, version) is the driver's read without retries: passing false there makes
       // it retry once. Retries are the refreshing cache's job, with backoff.
       r = pinnedVersion != null
-          ? s.vault.logical().read(logicalPath, true, pinnedVersion)
-          : s.vault.logical().read(logicalPath);
+          ? s.vault.logical().read(path, true, pinnedVersion)
+          : s.vault.logical().read(path);
     } catch (VaultException e) {
       throw unavailable("reading " + l.apiPath(path), e);
     }
@@ -395,7 +394,7 @@ public final class VaultSecretProvider implements SecretProvider {
   // Tokens: login, renewal, replacement.
 
   /** Runs {@code call} with the current token; if Vault rejects that token, once more with a new one. */
-  private <T> T withToken(String action, java.util.function.Function<Session, T> call) {
+  private <T> T withToken(String action, Function<Session, T> call) {
     Session s = ready();
     try {
       return call.apply(s);
