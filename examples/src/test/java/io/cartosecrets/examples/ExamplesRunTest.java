@@ -67,4 +67,17 @@ class ExamplesRunTest {
     assertThat(out.split("largest cities", -1)).hasSize(3);
     assertThat(Canaries.findIn(out)).isEmpty();
   }
+
+  @Test
+  void vaultExample_readsFromVault_rotatesByANewKvVersion_andPrintsNoSecret() throws Exception {
+    String out = capture(() -> VaultExample.main(new String[0]));
+    assertThat(out).contains("[event] token loaded: fp=").contains("[event] token rotated: fp=");
+    assertThat(out.split("3 rows:", -1)).hasSize(3);
+    assertThat(out).contains("source=vault:kv/team/carto/prod#api_token, version=1")
+        .contains("source=vault:kv/team/carto/prod#api_token, version=2")
+        .contains("rotations=1, failures=0")
+        .contains("POST /v1/auth/approle/login -> 200")
+        .contains("GET /v1/kv/team/carto/data/prod");
+    assertThat(Canaries.findIn(out)).isEmpty();
+  }
 }
