@@ -1,5 +1,6 @@
 package io.cartosecrets.aws;
 
+import io.cartosecrets.spi.SecretFiles;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretAccessDeniedException;
@@ -241,7 +242,7 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
     if (text == null) {
       throw new SecretFormatException(description, field, "the secret version has neither a SecretString nor a SecretBinary", null);
     }
-    String value = field == null ? withoutTrailingLineBreak(text) : JsonFields.extract(text, field, description);
+    String value = field == null ? SecretFiles.trimOneNewline(text) : JsonFields.extract(text, field, description);
     return Secret.builder(value, description).version(response.versionId()).build();
   }
 
@@ -268,13 +269,6 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
       }
     }
     return null;
-  }
-
-  private static String withoutTrailingLineBreak(String s) {
-    if (s.endsWith("\r\n")) {
-      return s.substring(0, s.length() - 2);
-    }
-    return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.cartosecrets.conjur;
 
+import io.cartosecrets.spi.SecretFiles;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretFormatException;
@@ -196,7 +197,7 @@ public final class ConjurSecretProvider implements SecretProvider {
     if (field != null) {
       return Secret.of(JsonFields.extract(text, field, description), description);
     }
-    return Secret.of(Failures.chompOnce(text), description);
+    return Secret.of(SecretFiles.trimOneNewline(text), description);
   }
 
   private static String describe(String account, String variableId, String field) {

@@ -1,5 +1,7 @@
 package io.cartosecrets.conjur;
 
+import io.cartosecrets.spi.SecretFiles;
+import java.nio.file.LinkOption;
 import io.cartosecrets.SecretAccessDeniedException;
 import io.cartosecrets.SecretException;
 import io.cartosecrets.SecretFormatException;
@@ -94,36 +96,11 @@ final class Failures {
    * @param what what the file holds, for messages
    */
   static String readFile(Path file, String source, String what) {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
       return null;
-    } catch (AccessDeniedException e) {
-      throw new SecretAccessDeniedException(source, "this process may not read the " + what + " file " + file);
-    } catch (IOException e) {
-      throw new SecretUnavailableException(
-          source, "could not read the " + what + " file " + file + " (" + e.getClass().getSimpleName() + ")");
     }
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new SecretFormatException(source, "the " + what + " file " + file + " is not UTF-8 text");
-    }
+    return SecretFiles.read(file, source);
   }
 
-  /** {@code text} without one trailing line break, which editors and {@code echo} add. */
-  static String chompOnce(String text) {
-    if (text.endsWith("\r\n")) {
-      return text.substring(0, text.length() - 2);
-    }
-    if (text.endsWith("\n")) {
-      return text.substring(0, text.length() - 1);
-    }
-    return text;
-  }
+
 }

@@ -1,5 +1,6 @@
 package io.cartosecrets.conjur;
 
+import io.cartosecrets.spi.SecretFiles;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretFormatException;
@@ -16,27 +17,7 @@ final class LocalSecrets {
 
   /** A file holding the API key, re-read on each fetch; one trailing line break is dropped. */
   static SecretProvider file(Path file) {
-    String source = "file:" + file;
-    return new SecretProvider() {
-      @Override
-      public Secret fetch() {
-        String text = Failures.readFile(file, source, "API key");
-        if (text == null) {
-          throw new SecretNotFoundException(source, "the API key file does not exist");
-        }
-        return Secret.of(Failures.chompOnce(text), source);
-      }
-
-      @Override
-      public String description() {
-        return source;
-      }
-
-      @Override
-      public String toString() {
-        return "ApiKeyFile[" + source + "]";
-      }
-    };
+    return SecretFiles.provider(file);
   }
 
   /**

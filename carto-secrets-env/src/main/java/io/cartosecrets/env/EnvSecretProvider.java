@@ -5,6 +5,7 @@ import io.cartosecrets.Secret;
 import io.cartosecrets.SecretAccessDeniedException;
 import io.cartosecrets.SecretNotFoundException;
 import io.cartosecrets.SecretProvider;
+import io.cartosecrets.spi.SecretFiles;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -104,8 +105,8 @@ public final class EnvSecretProvider implements SecretProvider {
           "environment variable " + name + " is not set. Set it, or read the token from a file"
               + " (file:/run/secrets/...) or a secret store instead.");
     }
-    String text = SecretText.requireContent(
-        SecretText.trimOneNewline(raw), "environment variable " + name, description);
+    String text = SecretFiles.requireContent(
+        SecretFiles.trimOneNewline(raw), "environment variable " + name, description);
     Secret secret = Secret.of(text, description);
     SecretText.warnOnEdgeSpaces(text, warnedEdgeSpaces, LOG, description);
     return secret;

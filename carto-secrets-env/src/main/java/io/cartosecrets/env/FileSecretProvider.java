@@ -9,6 +9,7 @@ import io.cartosecrets.SecretNotFoundException;
 import io.cartosecrets.SecretProvider;
 import io.cartosecrets.SecretUnavailableException;
 import io.cartosecrets.spi.JsonFields;
+import io.cartosecrets.spi.SecretFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -62,7 +63,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileSecretProvider implements SecretProvider {
   /** Kubernetes limits a secret to 1 MiB; a larger file is not a token. */
-  static final int MAX_BYTES = 1 << 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(FileSecretProvider.class);
   private static final Pattern JWT_IN_PATH =
@@ -226,43 +226,25 @@ public final class FileSecretProvider implements SecretProvider {
     for (int attempt = 1; ; attempt++) {
       try {
         return readOnce(signals);
-      } catch (NoSuchFileException e) {
+      } catch (NoSuchFileException | SecretNotFoundException e) {
+        // A Kubernetes swap can remove the old target between two steps of a read; the link
+        // then already points at the new one, so read again.
         if (attempt < READ_ATTEMPTS && Files.isSymbolicLink(path) && Files.exists(path)) {
           continue;
         }
-        throw ioFailure(e, path, fileSource);
+        throw e instanceof IOException ? SecretFiles.ioFailure((IOException) e, path, fileSource) : (SecretNotFoundException) e;
       } catch (IOException e) {
-        throw ioFailure(e, path, fileSource);
+        throw SecretFiles.ioFailure(e, path, fileSource);
       }
     }
   }
 
   private Snapshot readOnce(long signals) throws IOException {
+    // The state is taken before the content, so a change between the two is seen on the next refresh.
     BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
-    if (attrs.isDirectory()) {
-      throw new SecretNotFoundException(
-          fileSource,
-          path + " is a directory, not a file. If a whole Kubernetes secret is mounted there,"
-              + " name one of its keys: " + path + "/<key>");
-    }
-    if (!attrs.isRegularFile()) {
-      throw new SecretNotFoundException(
-          fileSource, path + " is not a regular file (a FIFO, socket or device); a secret file is a"
-              + " plain file");
-    }
-    if (attrs.size() > MAX_BYTES) {
-      throw tooLarge(attrs.size());
-    }
-    FileState state = state(attrs);
+    FileState state = attrs.isRegularFile() ? state(attrs) : null;
     warnIfShared();
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(path)) {
-      bytes = in.readNBytes(MAX_BYTES + 1);
-    }
-    if (bytes.length > MAX_BYTES) {
-      throw tooLarge(bytes.length);
-    }
-    Snapshot snapshot = new Snapshot(state, signals, toSecret(bytes));
+    Snapshot snapshot = new Snapshot(state, signals, toSecret(SecretFiles.read(path, fileSource)));
     last = snapshot;
     return snapshot;
   }
@@ -271,26 +253,11 @@ public final class FileSecretProvider implements SecretProvider {
     return new FileState(path.toRealPath(), attrs.size(), attrs.lastModifiedTime(), attrs.fileKey());
   }
 
-  private Secret toSecret(byte[] bytes) {
-    if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
-        && (bytes[2] & 0xff) == 0xbf) {
-      // U+FEFF is no control character, so Secret would take it and CARTO would answer 401.
-      throw new SecretFormatException(
-          fileSource, "the file starts with a UTF-8 byte order mark (added by some editors);"
-              + " save it without one");
-    }
-    String text = SecretText.requireContent(
-        SecretText.trimOneNewline(SecretText.decodeUtf8(bytes, fileSource)), "the file", fileSource);
+  private Secret toSecret(String text) {
     String value = field == null ? text : JsonFields.extract(text, field, fileSource);
     Secret secret = Secret.of(value, description);
     SecretText.warnOnEdgeSpaces(value, warnedEdgeSpaces, LOG, description);
     return secret;
-  }
-
-  private SecretFormatException tooLarge(long size) {
-    return new SecretFormatException(
-        fileSource, "the file is " + size + " bytes; a secret file holds at most " + MAX_BYTES
-            + " bytes (is this the right file?)");
   }
 
   private void warnIfShared() {
@@ -322,60 +289,6 @@ public final class FileSecretProvider implements SecretProvider {
       mode |= 1 << (8 - p.ordinal());
     }
     return String.format("%04o", mode);
-  }
-
-  /**
-   * Turns an I/O failure on {@code path} into the typed exception callers act on. The JDK's file
-   * exceptions carry the path and the system's reason, never file content, so they are kept as
-   * the cause.
-   */
-  static SecretException ioFailure(IOException e, Path path, String source) {
-    if (e instanceof NoSuchFileException) {
-      Path blocking = nonDirectoryAncestor(path);
-      if (blocking != null) {
-        return notUnderFile(path, blocking, source, e);
-      }
-      if (Files.isSymbolicLink(path)) {
-        return new SecretNotFoundException(
-            source, path + " is a symbolic link to a file that does not exist", e);
-      }
-      return new SecretNotFoundException(source, "no such file: " + path, e);
-    }
-    if (e instanceof AccessDeniedException) {
-      return new SecretAccessDeniedException(
-          source,
-          "cannot read " + path + ": permission denied. Make it readable by the user the"
-              + " application runs as (mode 0400, owned by that user).",
-          e);
-    }
-    String reason = e.getClass().getSimpleName();
-    if (e instanceof FileSystemException) {
-      Path blocking = nonDirectoryAncestor(path);
-      if (blocking != null) {
-        return notUnderFile(path, blocking, source, e);
-      }
-      String r = ((FileSystemException) e).getReason();
-      if (r != null) {
-        reason = r;
-      }
-    }
-    return new SecretUnavailableException(source, "I/O error reading " + path + ": " + reason, e);
-  }
-
-  private static SecretNotFoundException notUnderFile(
-      Path path, Path blocking, String source, IOException e) {
-    return new SecretNotFoundException(
-        source, "no such file: " + blocking + " is a file, not a directory, so " + path
-            + " cannot exist", e);
-  }
-
-  private static Path nonDirectoryAncestor(Path path) {
-    for (Path p = path.getParent(); p != null; p = p.getParent()) {
-      if (Files.exists(p)) {
-        return Files.isDirectory(p) ? null : p;
-      }
-    }
-    return null;
   }
 
   /** What a read saw of the file, compared by {@link #refresh(Secret)}. */

@@ -193,11 +193,11 @@ class FileSecretProviderTest {
 
   @Test
   void fileLargerThanOneMebibyte_isFormatError() throws IOException {
-    byte[] big = new byte[FileSecretProvider.MAX_BYTES + 1];
+    byte[] big = new byte[io.cartosecrets.spi.SecretFiles.MAX_BYTES + 1];
     Arrays.fill(big, (byte) 'a');
     assertThat(fetchFailure(write("t", big)))
         .isInstanceOf(SecretFormatException.class)
-        .hasMessageContaining((FileSecretProvider.MAX_BYTES + 1) + " bytes");
+        .hasMessageContaining((io.cartosecrets.spi.SecretFiles.MAX_BYTES + 1) + " bytes");
   }
 
   // ---- JSON field ----
@@ -319,7 +319,7 @@ class FileSecretProviderTest {
   @Test
   void accessDeniedFromTheFileSystem_isAccessDenied_evenWhereRootCanReadEverything() {
     Path f = dir.resolve("carto_token");
-    SecretException e = FileSecretProvider.ioFailure(new AccessDeniedException(f.toString()), f, "file:" + f);
+    SecretException e = io.cartosecrets.spi.SecretFiles.ioFailure(new AccessDeniedException(f.toString()), f, "file:" + f);
 
     assertThat(e)
         .isInstanceOf(SecretAccessDeniedException.class)
@@ -332,13 +332,13 @@ class FileSecretProviderTest {
   @Test
   void otherIoErrors_areUnavailableAndRetryable() {
     Path f = dir.resolve("carto_token");
-    SecretException e = FileSecretProvider.ioFailure(
+    SecretException e = io.cartosecrets.spi.SecretFiles.ioFailure(
         new FileSystemException(f.toString(), null, "Input/output error"), f, "file:" + f);
 
     assertThat(e).isInstanceOf(SecretUnavailableException.class)
         .hasMessage("file:" + f + ": I/O error reading " + f + ": Input/output error");
     assertThat(e.retryable()).isTrue();
-    assertThat(FileSecretProvider.ioFailure(new IOException("boom"), f, "file:" + f))
+    assertThat(io.cartosecrets.spi.SecretFiles.ioFailure(new IOException("boom"), f, "file:" + f))
         .isInstanceOf(SecretUnavailableException.class)
         .hasMessageContaining("IOException");
   }

@@ -68,7 +68,7 @@ class NoSecretLeakTest {
         Arguments.of("byte order mark", (Supplier<byte[]>) () -> concat(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf}, utf8(TestTokens.apiAccessToken())), null),
         Arguments.of("invalid UTF-8", (Supplier<byte[]>) () -> concat(utf8(TestTokens.apiAccessToken()), new byte[] {(byte) 0xff}, utf8(TestTokens.secret())), null),
         Arguments.of("over 1 MiB", (Supplier<byte[]>) () -> {
-          byte[] big = new byte[FileSecretProvider.MAX_BYTES + 10];
+          byte[] big = new byte[io.cartosecrets.spi.SecretFiles.MAX_BYTES + 10];
           Arrays.fill(big, (byte) 'x');
           byte[] t = utf8(TestTokens.apiAccessToken());
           System.arraycopy(t, 0, big, 0, t.length);

@@ -1,5 +1,6 @@
 package io.cartosecrets.vault;
 
+import io.cartosecrets.spi.SecretFiles;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.SecretProvider;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ public final class VaultAuth {
   public static VaultAuth appRole(Path roleIdFile, Path secretIdFile) {
     Objects.requireNonNull(roleIdFile, "roleIdFile");
     Objects.requireNonNull(secretIdFile, "secretIdFile");
-    return appRole(new FileValue(roleIdFile), new FileValue(secretIdFile));
+    return appRole(SecretFiles.provider(roleIdFile), SecretFiles.provider(secretIdFile));
   }
 
   /** Kubernetes login at {@code auth/kubernetes} with the pod's service account token. */
@@ -161,7 +162,7 @@ public final class VaultAuth {
   /** The source of the token for the token kinds, resolved against the provider's environment. */
   SecretProvider tokenSource(Function<String, String> environment) {
     if (kind == Kind.TOKEN_FILE) {
-      return new FileValue(tokenFile);
+      return SecretFiles.provider(tokenFile);
     }
     return token != null ? token : FixedValue.fromEnvironment("VAULT_TOKEN", environment);
   }
@@ -175,7 +176,7 @@ public final class VaultAuth {
   }
 
   SecretProvider jwt() {
-    return new FileValue(jwtFile);
+    return SecretFiles.provider(jwtFile);
   }
 
   void close() {

@@ -1,5 +1,6 @@
 package io.cartosecrets.vault;
 
+import io.cartosecrets.spi.SecretFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cartosecrets.ConfigurationException;
@@ -205,11 +206,11 @@ public final class VaultSecretProvider implements SecretProvider {
         }
         break;
       case "approle": {
-        SecretProvider roleId = uri.param("role_id_file").<SecretProvider>map(f -> new FileValue(Path.of(f)))
+        SecretProvider roleId = uri.param("role_id_file").<SecretProvider>map(f -> SecretFiles.provider(Path.of(f)))
             .or(() -> uri.param("role_id").map(r -> FixedValue.of(r, "approle role id")))
             .orElseThrow(() -> new ConfigurationException(
                 "secret reference " + uri.scheme() + ":" + uri.path() + " uses AppRole but gives no role_id or role_id_file"));
-        SecretProvider secretId = uri.param("secret_id_file").<SecretProvider>map(f -> new FileValue(Path.of(f)))
+        SecretProvider secretId = uri.param("secret_id_file").<SecretProvider>map(f -> SecretFiles.provider(Path.of(f)))
             .or(() -> uri.param("secret_id").map(SecretProviders::fromUri))
             .orElseThrow(() -> new ConfigurationException(
                 "secret reference " + uri.scheme() + ":" + uri.path() + " uses AppRole but gives no secret_id"
