@@ -304,4 +304,30 @@ class BreakerCacheTest {
       p.close();
     }
   }
+
+  /**
+   * FINDING (same root as hugeExpiry): a JWT whose exp is beyond Instant.MAX makes the public
+   * CartoToken.of throw a bare java.time.DateTimeException (Jwt.expiresAt uses
+   * Instant.ofEpochSecond unguarded); through the cache it becomes "the provider failed with
+   * java.time.DateTimeException", unrecorded.
+   */
+  @Test
+  void jwtWithOutOfRangeExp_isTyped() {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String jwt =
+        b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString("{\"a\":\"ac_test0000\",\"exp\":100000000000000000}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            + "."
+            + io.cartosecrets.testkit.TestTokens.secret();
+    Throwable t = null;
+    try {
+      CartoToken.of(jwt, "test:jwt");
+    } catch (Throwable e) {
+      t = e;
+    }
+    if (t != null) {
+      assertThat(t).as("what CartoToken.of throws for exp=1e17").isInstanceOf(SecretFormatException.class);
+    }
+  }
 }

@@ -138,6 +138,28 @@ class BreakerClientTest {
   }
 
   /**
+   * FINDING: CartoOAuthProvider turns expires_in into an Instant with plusSeconds; a token endpoint
+   * answering a huge expires_in (a "never expires" sentinel, a proxy bug) makes fetch() throw a
+   * bare java.time.DateTimeException instead of a SecretFormatException naming source and field.
+   */
+  @Test
+  void oauth_hugeExpiresIn_isTyped() {
+    Instant now = Instant.now();
+    String access = TestTokens.oauthAccessToken(TestTokens.accountId(), "client", now, now.plus(1, ChronoUnit.HOURS));
+    server.enqueue(json(200, "{\"access_token\":\"" + access + "\",\"token_type\":\"Bearer\",\"expires_in\":9000000000000000000}"));
+    CartoOAuthProvider oauth =
+        CartoOAuthProvider.builder()
+            .clientId(fixed(TestTokens.identifier("client-")))
+            .clientSecret(fixed(TestTokens.secret()))
+            .tokenUrl(server.url("/oauth/token").toString())
+            .build();
+    Throwable t = thrownBy(oauth::fetch);
+    if (t != null) {
+      assertThat(t).as("what a huge expires_in gives").isInstanceOf(SecretException.class);
+    }
+  }
+
+  /**
    * Control: a server that redirects A -> A -> B must not see the token at B. (Held up; kept so
    * the lead sees the 2-hop case is covered.)
    */
