@@ -3,6 +3,7 @@ package io.cartosecrets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cartosecrets.internal.DisplayPath;
 import io.cartosecrets.internal.Redactor;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -69,7 +70,8 @@ final class ApiCaller {
   /** Executes {@code request}, retrying if {@code idempotent}, and returns the parsed JSON body. */
   JsonNode call(Request request, boolean idempotent) {
     String method = request.method();
-    String path = Redactor.redact(request.url().encodedPath());
+    DisplayPath display = request.tag(DisplayPath.class);
+    String path = display != null ? display.path() : Redactor.redact(request.url().encodedPath());
     for (int attempt = 0; ; attempt++) {
       boolean mayRetry = idempotent && attempt < maxRetries;
       Call call = http.newCall(request);
@@ -149,7 +151,7 @@ final class ApiCaller {
     for (String h : REQUEST_ID_HEADERS) {
       requestId = response.header(h);
       if (requestId != null) {
-        requestId = Redactor.redact(truncate(requestId, 128), secret);
+        requestId = truncate(Redactor.redact(requestId, secret), 128);
         break;
       }
     }
@@ -200,7 +202,8 @@ final class ApiCaller {
     } catch (JsonProcessingException e) {
       // Not JSON (a WAF or proxy page): keep the start of the text.
     }
-    return Redactor.redact(truncate(message, 500), secret);
+    // Mask before cutting: a token across the cut would no longer be recognised.
+    return truncate(Redactor.redact(message, secret), 500);
   }
 
   private static Duration retryAfter(Response response) {

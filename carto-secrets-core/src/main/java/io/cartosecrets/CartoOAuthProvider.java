@@ -34,6 +34,7 @@ import okhttp3.Response;
 public final class CartoOAuthProvider implements SecretProvider {
   public static final String DEFAULT_TOKEN_URL = "https://auth.carto.com/oauth/token";
   public static final String DEFAULT_AUDIENCE = "carto-cloud-native-api";
+  private static final long MAX_EXPIRES_IN = 10L * 366 * 24 * 3600;
 
   private final SecretProvider clientId;
   private final SecretProvider clientSecret;
@@ -94,7 +95,11 @@ public final class CartoOAuthProvider implements SecretProvider {
       }
       Secret.Builder out = Secret.builder(token.asText(), description);
       JsonNode expiresIn = json.get("expires_in");
-      if (expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() > 0) {
+      if (expiresIn != null && expiresIn.isNumber()) {
+        if (!expiresIn.canConvertToLong() || expiresIn.asLong() <= 0 || expiresIn.asLong() > MAX_EXPIRES_IN) {
+          throw new SecretFormatException(
+              description, "expires_in", "the token endpoint gave a lifetime out of range (1 s to 10 years)", null);
+        }
         // Counted from when the request was sent, so time on the wire shortens the life, never lengthens it.
         out.expiresAt(sent.plusSeconds(expiresIn.asLong()));
       }

@@ -40,7 +40,20 @@ public final class CartoToken {
 
   private CartoToken(Secret secret) {
     this.secret = secret;
-    Optional<Jwt> jwt = Jwt.decode(secret.reveal());
+    String value = secret.reveal();
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      // HTTP header values carry visible ASCII; anything else (a no-break or zero-width space
+      // pasted with the token, a BOM) would fail every request inside OkHttp.
+      if (c < 0x21 || c > 0x7e) {
+        throw new SecretFormatException(
+            secret.source(),
+            "the token has a character that cannot be sent in an HTTP header (U+"
+                + String.format("%04X", (int) c) + ") at position " + i + " of " + value.length()
+                + "; CARTO tokens are printable ASCII without spaces");
+      }
+    }
+    Optional<Jwt> jwt = Jwt.decode(value);
     Kind k = Kind.OPAQUE;
     String account = null;
     String jti = null;
@@ -55,10 +68,18 @@ public final class CartoToken {
         k = Kind.OAUTH_ACCESS_TOKEN;
         account = j.claim(OAUTH_ACCOUNT_CLAIM).orElse(null);
       }
-      Instant jwtExp = j.expiresAt().orElse(null);
+      Instant jwtExp;
+      try {
+        jwtExp = j.expiresAt().orElse(null);
+      } catch (IllegalArgumentException e) {
+        throw new SecretFormatException(secret.source(), "exp", "the token's exp claim is out of range", null);
+      }
       if (jwtExp != null && (exp == null || jwtExp.isBefore(exp))) {
         exp = jwtExp;
       }
+    }
+    if (exp != null && (exp.getEpochSecond() < 0 || exp.getEpochSecond() > Jwt.MAX_EPOCH_SECOND)) {
+      throw new SecretFormatException(secret.source(), "the token's expiry is out of range (" + exp.getEpochSecond() + " s)");
     }
     this.kind = k;
     this.accountId = account != null && isSafeLabel(account) ? account : null;
@@ -66,7 +87,12 @@ public final class CartoToken {
     this.expiresAt = exp;
   }
 
-  /** The token held by {@code secret}; its expiry is the earlier of the secret's and the JWT's. */
+  /**
+   * The token held by {@code secret}; its expiry is the earlier of the secret's and the JWT's.
+   *
+   * @throws SecretFormatException if the value has a character other than printable ASCII (it could
+   *     not be sent in a header), or an {@code exp} claim out of range
+   */
   public static CartoToken of(Secret secret) {
     return new CartoToken(Objects.requireNonNull(secret, "secret"));
   }
@@ -74,7 +100,8 @@ public final class CartoToken {
   /**
    * A token from a value and a source description; see {@link Secret#of(String, String)}.
    *
-   * @throws SecretFormatException if the value is empty, blank or has a control character
+   * @throws SecretFormatException if the value is empty, blank, has a character other than
+   *     printable ASCII, or an {@code exp} claim out of range
    */
   public static CartoToken of(String value, String source) {
     return of(Secret.of(value, source));

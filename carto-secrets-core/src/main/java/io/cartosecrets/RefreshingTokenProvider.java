@@ -87,6 +87,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private final long backoffBaseMillis;
   private final long backoffMaxMillis;
   private final Duration fetchTimeout;
+  private final long fetchTimeoutNanos;
   private final boolean backgroundRefresh;
   private final List<TokenListener> listeners;
   private final DoubleSupplier random;
@@ -97,8 +98,12 @@ public final class RefreshingTokenProvider implements TokenProvider {
    */
   private volatile State state;
 
-  /** The refresh under way, if any. Set by CAS from null, cleared by identity when it completes. */
-  private final AtomicReference<CompletableFuture<State>> inFlight = new AtomicReference<>();
+  /**
+   * The refresh under way, if any. Set by CAS from null, cleared by identity when it completes, or
+   * abandoned by the first caller that finds it older than the fetch timeout (a source that hangs
+   * must not hold every later caller hostage).
+   */
+  private final AtomicReference<Flight> inFlight = new AtomicReference<>();
 
   /** The last 401-triggered reload: lets concurrent reports of one token share it. */
   private final AtomicReference<Rejection> lastRejection = new AtomicReference<>();
@@ -132,6 +137,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
     this.backoffBaseMillis = b.backoffBase.toMillis();
     this.backoffMaxMillis = b.backoffMax.toMillis();
     this.fetchTimeout = b.fetchTimeout;
+    this.fetchTimeoutNanos = b.fetchTimeout.toNanos();
     this.backgroundRefresh = b.backgroundRefresh;
     this.listeners = List.copyOf(b.listeners);
     this.random = b.random;
@@ -266,16 +272,17 @@ public final class RefreshingTokenProvider implements TokenProvider {
         if (!last.done.isDone()) {
           // Another thread is reloading for this very token: share its result.
           awaitQuietly(last.done);
-          return state.token;
+          return tokenAfterWait();
         }
-        if (now - last.at < rejectionIntervalMillis) {
+        // A clock that stepped back makes the elapsed time negative: count that as elapsed.
+        if (now >= last.at && now - last.at < rejectionIntervalMillis) {
           // The store was just asked about this token and had nothing newer.
           LOG.debug(
               "{}: token {} rejected again within {} ms of the last reload; not reloading",
               description,
               rejected.fingerprint(),
               rejectionIntervalMillis);
-          return state.token;
+          return tokenAfterWait();
         }
       }
       Rejection mine = new Rejection(rejected, now);
@@ -288,10 +295,23 @@ public final class RefreshingTokenProvider implements TokenProvider {
           mine.done.complete(null);
         }
         awaitQuietly(mine.done);
-        return state.token;
+        return tokenAfterWait();
       }
       s = state;
+      if (s == null) {
+        checkOpen();
+        return currentToken();
+      }
     }
+  }
+
+  private CartoToken tokenAfterWait() {
+    State s = state;
+    if (s == null) {
+      checkOpen();
+      return currentToken();
+    }
+    return s.token;
   }
 
   /** Reloads now, waiting for the result; a way to pick up a rotation you know happened. */
@@ -356,11 +376,15 @@ public final class RefreshingTokenProvider implements TokenProvider {
    */
   private CompletableFuture<State> startRefresh(boolean async) {
     while (true) {
-      CompletableFuture<State> running = inFlight.get();
+      Flight running = inFlight.get();
       if (running != null) {
-        return running;
+        if (System.nanoTime() - running.startedNanos < fetchTimeoutNanos) {
+          return running.future;
+        }
+        abandon(running);
+        continue;
       }
-      CompletableFuture<State> mine = new CompletableFuture<>();
+      Flight mine = new Flight(System.nanoTime());
       if (!inFlight.compareAndSet(null, mine)) {
         continue;
       }
@@ -370,88 +394,123 @@ public final class RefreshingTokenProvider implements TokenProvider {
           executor.execute(work);
         } catch (RejectedExecutionException e) {
           inFlight.compareAndSet(mine, null);
-          mine.completeExceptionally(
+          mine.future.completeExceptionally(
               new SecretUnavailableException(description, "the refresh executor refused the task", e));
         }
       } else {
         work.run();
       }
-      return mine;
+      return mine.future;
     }
   }
 
-  private void runRefresh(CompletableFuture<State> future) {
+  /** Gives up on a fetch that outlived the fetch timeout; its late result, if any, is dropped. */
+  private void abandon(Flight hung) {
+    if (!inFlight.compareAndSet(hung, null)) {
+      return;
+    }
+    SecretUnavailableException failure =
+        new SecretUnavailableException(
+            description,
+            "the source did not answer within the fetch timeout " + fetchTimeout + "; trying again");
+    List<Runnable> events = new ArrayList<>(1);
+    recordFailure(state, failure, events);
+    hung.future.completeExceptionally(failure);
+    events.forEach(Runnable::run);
+  }
+
+  private void runRefresh(Flight flight) {
+    List<Runnable> events = new ArrayList<>(2);
     State result = null;
-    SecretException failure = null;
+    Throwable failure = null;
     try {
-      result = fetchOnce();
-    } catch (SecretException e) {
-      failure = e;
-    } catch (RuntimeException e) {
-      // A provider outside this SDK threw something untyped; its message is not trusted to be
-      // free of secrets, so only its type is kept.
-      failure =
-          new SecretUnavailableException(
-              description, "the provider failed with " + e.getClass().getName());
+      result = fetchOnce(flight, events);
+    } catch (Throwable t) {
+      failure = t;
     } finally {
       // Clear before completing, so a waiter that reacts by calling again sees the new state
       // and starts a new refresh if it needs one.
-      inFlight.compareAndSet(future, null);
+      inFlight.compareAndSet(flight, null);
     }
-    if (failure != null) {
-      future.completeExceptionally(failure);
+    if (failure == null) {
+      flight.future.complete(result);
+    } else if (failure instanceof SecretException || failure instanceof IllegalStateException) {
+      flight.future.completeExceptionally(failure);
     } else {
-      future.complete(result);
+      // An Error: release the waiters now rather than after their fetch timeout, then let it fly.
+      flight.future.completeExceptionally(
+          new SecretUnavailableException(description, "the provider failed with " + failure.getClass().getName()));
     }
+    // Listeners run after the waiters are released, so a slow listener delays nobody.
+    events.forEach(Runnable::run);
     scheduleNext();
+    if (failure instanceof Error) {
+      throw (Error) failure;
+    }
   }
 
-  private State fetchOnce() {
+  private State fetchOnce(Flight flight, List<Runnable> events) {
     State prev = state;
-    long started = clock.millis();
+    long now;
+    CartoToken token;
+    boolean same;
     fetches.increment();
-    Secret secret;
     try {
-      secret = prev == null ? source.fetch() : source.refresh(prev.token.secret());
-      Objects.requireNonNull(secret, "the provider returned no secret");
-    } catch (SecretException | NullPointerException e) {
+      Secret secret = prev == null ? source.fetch() : source.refresh(prev.token.secret());
+      if (secret == null) {
+        throw new SecretUnavailableException(description, "the provider returned no secret");
+      }
+      now = clock.millis();
+      same = prev != null && (secret == prev.token.secret() || secret.sameValueAs(prev.token.secret()));
+      token = same && secret == prev.token.secret() ? prev.token : CartoToken.of(secret);
+      Instant expiry = token.expiresAt().orElse(null);
+      if (expiry != null && expiry.toEpochMilli() <= now - clockSkewMillis) {
+        throw new SecretFormatException(
+            description, "the source returned a token " + token.fingerprint() + " that expired at " + expiry);
+      }
+    } catch (SecretException e) {
+      recordIfCurrent(flight, prev, e, events);
+      throw e;
+    } catch (RuntimeException e) {
+      // A provider outside this SDK threw something untyped; its message is not trusted to be
+      // free of secrets, so only its type is kept.
       SecretException failure =
-          e instanceof SecretException
-              ? (SecretException) e
-              : new SecretUnavailableException(description, "the provider returned no secret");
-      recordFailure(prev, started, failure);
-      throw failure;
-    }
-    long now = clock.millis();
-    boolean same = prev != null && (secret == prev.token.secret() || secret.sameValueAs(prev.token.secret()));
-    CartoToken token = same && secret == prev.token.secret() ? prev.token : CartoToken.of(secret);
-    Instant expiry = token.expiresAt().orElse(null);
-    if (expiry != null && expiry.toEpochMilli() <= now - clockSkewMillis) {
-      SecretException failure =
-          new SecretFormatException(
-              description, "the source returned a token " + token.fingerprint() + " that expired at " + expiry);
-      recordFailure(prev, started, failure);
+          new SecretUnavailableException(description, "the provider failed with " + e.getClass().getName());
+      recordIfCurrent(flight, prev, failure, events);
       throw failure;
     }
     State next = State.loaded(token, now, this);
+    if (closed.get()) {
+      throw new IllegalStateException("RefreshingTokenProvider for " + description + " is closed");
+    }
+    if (inFlight.get() != flight) {
+      // Abandoned as hung: a newer fetch owns the state now.
+      return next;
+    }
     state = next;
     staleReported.set(false);
     expiredReported.set(false);
     if (prev == null) {
       LOG.info("{}: loaded token {}", description, token.fingerprint());
-      emit(TokenEvent.Type.LOADED, token.fingerprint(), null, null);
+      events.add(() -> emit(TokenEvent.Type.LOADED, token.fingerprint(), null, null));
     } else if (same) {
       unchanged.increment();
       LOG.debug("{}: token {} unchanged", description, token.fingerprint());
     } else {
       rotations.increment();
       LOG.info("{}: token rotated from {} to {}", description, prev.token.fingerprint(), token.fingerprint());
-      emit(TokenEvent.Type.ROTATED, token.fingerprint(), prev.token.fingerprint(), null);
+      events.add(() -> emit(TokenEvent.Type.ROTATED, token.fingerprint(), prev.token.fingerprint(), null));
     }
     return next;
   }
 
-  private void recordFailure(State prev, long started, SecretException failure) {
+  private void recordIfCurrent(Flight flight, State prev, SecretException failure, List<Runnable> events) {
+    if (inFlight.get() == flight && !closed.get()) {
+      recordFailure(prev, failure, events);
+    }
+  }
+
+  private void recordFailure(State prev, SecretException failure, List<Runnable> events) {
     failures.increment();
     long now = clock.millis();
     if (prev != null) {
@@ -464,7 +523,8 @@ public final class RefreshingTokenProvider implements TokenProvider {
         prev == null ? "loading the token" : "refreshing token " + prev.token.fingerprint(),
         failure.retryable() ? "transient" : "permanent",
         failure.getMessage());
-    emit(TokenEvent.Type.REFRESH_FAILED, prev == null ? null : prev.token.fingerprint(), null, failure);
+    String fp = prev == null ? null : prev.token.fingerprint();
+    events.add(() -> emit(TokenEvent.Type.REFRESH_FAILED, fp, null, failure));
   }
 
   /** Exponential backoff from the base, doubling per failure, capped, with 50-100% jitter. */
@@ -554,6 +614,16 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private void checkOpen() {
     if (closed.get()) {
       throw new IllegalStateException("RefreshingTokenProvider for " + description + " is closed");
+    }
+  }
+
+  /** One refresh: its future, and when it started, by the monotonic clock. */
+  private static final class Flight {
+    final CompletableFuture<State> future = new CompletableFuture<>();
+    final long startedNanos;
+
+    Flight(long startedNanos) {
+      this.startedNanos = startedNanos;
     }
   }
 

@@ -8,6 +8,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import io.cartosecrets.internal.DisplayPath;
+import io.cartosecrets.internal.Redactor;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -67,26 +69,29 @@ public final class TokensApi {
 
   public ApiAccessToken get(CartoToken token) {
     requireOAuth();
-    return parse(caller.call(new Request.Builder().url(item(token)).get().build(), true), "get");
+    return parse(caller.call(itemRequest(token).get().build(), true), "get");
   }
 
   /** Changes grants, APIs or referers (CARTO does not allow changing the expiration). */
   public ApiAccessToken update(CartoToken token, TokenSpec spec) {
     Objects.requireNonNull(spec, "spec");
     requireOAuth();
-    return parse(caller.call(new Request.Builder().url(item(token)).patch(body(spec, false)).build(), false), "update");
+    return parse(caller.call(itemRequest(token).patch(body(spec, false)).build(), false), "update");
   }
 
   /** Deletes (revokes) a token: it stops working at once. */
   public void delete(CartoToken token) {
     requireOAuth();
-    caller.call(new Request.Builder().url(item(token)).delete().build(), true);
+    caller.call(itemRequest(token).delete().build(), true);
   }
 
-  private HttpUrl item(CartoToken token) {
+  private Request.Builder itemRequest(CartoToken token) {
     Objects.requireNonNull(token, "token");
-    // CARTO names this path parameter {token}: the value goes in the path. ApiCaller masks it.
-    return collection.newBuilder().addPathSegment(token.reveal()).build();
+    // CARTO names this path parameter {token}: the value goes in the path, so exceptions and logs
+    // show this masked path instead, whatever the token looks like.
+    return new Request.Builder()
+        .url(collection.newBuilder().addPathSegment(token.reveal()).build())
+        .tag(DisplayPath.class, new DisplayPath(collection.encodedPath() + "/" + Redactor.MASK));
   }
 
   private void requireOAuth() {

@@ -54,11 +54,23 @@ public final class Jwt {
     return claims.has(name);
   }
 
+  /** Latest expiry accepted: the end of year 9999, far inside what epoch millis can hold. */
+  public static final long MAX_EPOCH_SECOND = 253_402_300_799L;
+
+  /**
+   * The {@code exp} claim.
+   *
+   * @throws IllegalArgumentException if it is negative or past year 9999
+   */
   public Optional<Instant> expiresAt() {
     JsonNode exp = claims.get("exp");
-    return exp != null && exp.canConvertToLong()
-        ? Optional.of(Instant.ofEpochSecond(exp.asLong()))
-        : Optional.empty();
+    if (exp == null || !exp.isNumber()) {
+      return Optional.empty();
+    }
+    if (!exp.canConvertToLong() || exp.asLong() < 0 || exp.asLong() > MAX_EPOCH_SECOND) {
+      throw new IllegalArgumentException("exp out of range");
+    }
+    return Optional.of(Instant.ofEpochSecond(exp.asLong()));
   }
 
   private static Optional<String> text(JsonNode node, String name) {

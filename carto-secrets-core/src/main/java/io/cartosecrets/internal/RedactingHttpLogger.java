@@ -41,8 +41,10 @@ public final class RedactingHttpLogger implements Interceptor {
     }
     CartoToken token = request.tag(CartoToken.class);
     String secret = token == null ? null : token.reveal();
+    DisplayPath display = request.tag(DisplayPath.class);
+    String path = display != null ? display.path() : Redactor.redact(request.url().encodedPath(), secret);
     StringBuilder out = new StringBuilder("--> ").append(request.method()).append(' ')
-        .append(Redactor.redact(request.url().toString(), secret));
+        .append(display != null ? display.path() : Redactor.redact(request.url().toString(), secret));
     if (level.compareTo(HttpLogLevel.HEADERS) >= 0) {
       headers(out, request.headers(), token, secret);
     }
@@ -56,12 +58,12 @@ public final class RedactingHttpLogger implements Interceptor {
     try {
       response = chain.proceed(request);
     } catch (IOException e) {
-      LOG.info("<-- {} {} failed: {}", request.method(), Redactor.redact(request.url().encodedPath(), secret), e.getClass().getSimpleName());
+      LOG.info("<-- {} {} failed: {}", request.method(), path, e.getClass().getSimpleName());
       throw e;
     }
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     StringBuilder in = new StringBuilder("<-- ").append(response.code()).append(' ')
-        .append(Redactor.redact(request.url().encodedPath(), secret)).append(" (").append(ms).append(" ms)");
+        .append(path).append(" (").append(ms).append(" ms)");
     if (level.compareTo(HttpLogLevel.HEADERS) >= 0) {
       headers(in, response.headers(), null, secret);
     }

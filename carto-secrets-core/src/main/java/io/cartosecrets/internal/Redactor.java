@@ -34,14 +34,37 @@ public final class Redactor {
       }
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
       out = out.replace(secret, MASK);
-      out = replaceBase64(out, Base64.getEncoder().encodeToString(bytes));
-      out = replaceBase64(out, Base64.getUrlEncoder().encodeToString(bytes));
+      for (Base64.Encoder encoder : new Base64.Encoder[] {Base64.getEncoder(), Base64.getUrlEncoder()}) {
+        out = replaceBase64(out, encoder.encodeToString(bytes));
+        out = replaceEmbeddedBase64(out, bytes, encoder);
+      }
       out = out.replace(URLEncoder.encode(secret, StandardCharsets.UTF_8), MASK);
     }
     out = JWT.matcher(out).replaceAll(MASK);
     out = BEARER.matcher(out).replaceAll("$1$2" + MASK);
     out = SECRET_FIELD.matcher(out).replaceAll("$1" + MASK + "$2");
     out = SECRET_PARAM.matcher(out).replaceAll("$1" + MASK);
+    return out;
+  }
+
+  /**
+   * Masks the Base64 of the secret inside a larger Base64 blob ({@code base64("user:" + token)}): the
+   * encoding depends on the secret's byte offset modulo 3, so each of the three alignments is
+   * masked, without the edge characters that depend on the neighbouring bytes.
+   */
+  private static String replaceEmbeddedBase64(String text, byte[] secret, Base64.Encoder encoder) {
+    String out = text;
+    for (int pad = 0; pad < 3; pad++) {
+      byte[] shifted = new byte[pad + secret.length];
+      System.arraycopy(secret, 0, shifted, pad, secret.length);
+      String enc = encoder.withoutPadding().encodeToString(shifted);
+      // Drop the characters touched by the pad bytes before and the unknown bytes after.
+      int from = pad == 0 ? 0 : (pad * 8 + 5) / 6;
+      int to = enc.length() - 2;
+      if (to - from >= 12) {
+        out = out.replace(enc.substring(from, to), MASK);
+      }
+    }
     return out;
   }
 

@@ -30,9 +30,14 @@ public final class JsonFields {
       node = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       // Deliberately no cause: Jackson's message quotes the surrounding text.
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
       throw new SecretFormatException(
-          source, dottedPath, "the secret is not valid JSON (line " + e.getLocation().getLineNr()
-              + ", column " + e.getLocation().getColumnNr() + ")", null);
+          source,
+          dottedPath,
+          at == null
+              ? "the secret is not JSON a parser accepts (" + e.getClass().getSimpleName() + ": too deep or too long)"
+              : "the secret is not valid JSON (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")",
+          null);
     }
     if (node == null || !node.isObject()) {
       throw new SecretFormatException(

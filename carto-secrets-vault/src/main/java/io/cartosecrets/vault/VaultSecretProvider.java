@@ -902,8 +902,9 @@ public final class VaultSecretProvider implements SecretProvider {
       Objects.requireNonNull(path, "path");
       String p = trimSlashes(path);
       if (p.isEmpty() || !p.contains("/")) {
+        // The value is not repeated: a token pasted here by mistake must not reach a log.
         throw new ConfigurationException("a Vault secret path names the mount and the secret, e.g."
-            + " kv/team/carto/prod; got '" + p + "'");
+            + " kv/team/carto/prod; the path given (" + p.length() + " characters) has no '/'");
       }
       for (String segment : p.split("/", -1)) {
         if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Breaker findings against CartoClient / ApiCaller / Redactor. Each test FAILS on main at c917cff. */
-class BreakerClientTest {
+/** CartoClient, ApiCaller and Redactor edge cases found by an adversarial review: regression tests. */
+class ClientEdgeCaseTest {
   private final MockWebServer server = new MockWebServer();
   private CartoClient client;
 
@@ -69,7 +69,7 @@ class BreakerClientTest {
   }
 
   /**
-   * FINDING: Secret accepts any non-control character, but OkHttp accepts only \t and
+   * Regression: Secret accepts any non-control character, but OkHttp accepts only \t and
    * 0x20-0x7e in a header value. A token with a character that copy-paste brings along (U+00A0
    * no-break space, U+200B zero-width space, U+FEFF from an env var) is cached as good, and then
    * every request fails with a bare IllegalArgumentException from OkHttp's header check: not a
@@ -86,7 +86,7 @@ class BreakerClientTest {
   }
 
   /**
-   * FINDING: the Tokens API puts the managed token in the path, and ApiCaller masks the path with
+   * Regression: the Tokens API puts the managed token in the path, and ApiCaller masks the path with
    * Redactor's JWT pattern only (no known secrets are passed). An opaque token (CartoToken.Kind
    * OPAQUE, e.g. a legacy key, accepted by tokens().get/delete) appears in clear in the
    * exception message.
@@ -104,7 +104,7 @@ class BreakerClientTest {
   }
 
   /**
-   * FINDING: Redactor masks base64(token) only when the token is encoded alone. A server that
+   * Regression: Redactor masks base64(token) only when the token is encoded alone. A server that
    * echoes a base64 blob containing the token (e.g. base64 of "id:" + token + "|...", a debug
    * context, a Basic credential) keeps the token's Base64 run intact in the exception.
    */
@@ -120,7 +120,7 @@ class BreakerClientTest {
   }
 
   /**
-   * FINDING: ApiCaller truncates the error text to 500 characters BEFORE masking it, so a token
+   * Regression: ApiCaller truncates the error text to 500 characters BEFORE masking it, so a token
    * echoed across the cut is no longer recognised and its first part stays in the message. For
    * JWTs the header.payload part is not secret (the signature is masked by the JWT pattern when
    * present); for an opaque token the leaked prefix is part of the secret itself.
@@ -138,7 +138,7 @@ class BreakerClientTest {
   }
 
   /**
-   * FINDING: CartoOAuthProvider turns expires_in into an Instant with plusSeconds; a token endpoint
+   * Regression: CartoOAuthProvider turns expires_in into an Instant with plusSeconds; a token endpoint
    * answering a huge expires_in (a "never expires" sentinel, a proxy bug) makes fetch() throw a
    * bare java.time.DateTimeException instead of a SecretFormatException naming source and field.
    */
@@ -154,9 +154,8 @@ class BreakerClientTest {
             .tokenUrl(server.url("/oauth/token").toString())
             .build();
     Throwable t = thrownBy(oauth::fetch);
-    if (t != null) {
-      assertThat(t).as("what a huge expires_in gives").isInstanceOf(SecretException.class);
-    }
+    assertThat(t).as("what a huge expires_in gives")
+        .isInstanceOfSatisfying(SecretFormatException.class, e -> assertThat(e.field()).contains("expires_in"));
   }
 
   /**
@@ -164,7 +163,7 @@ class BreakerClientTest {
    * the lead sees the 2-hop case is covered.)
    */
   @Test
-  void held_twoHopRedirect_tokenNotSentToOtherPort() throws Exception {
+  void twoHopRedirect_toAnotherPort_carriesNoToken_andItsUnauthorizedTriggersNoReload() throws Exception {
     try (MockWebServer other = new MockWebServer()) {
       other.start(0);
       String token = TestTokens.apiAccessToken();

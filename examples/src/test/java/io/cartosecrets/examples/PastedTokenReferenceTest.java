@@ -15,13 +15,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Breaker finding: a token pasted after a scheme ({@code vault:eyJ...}, {@code aws-sm:eyJ...},
- * {@code conjur:eyJ...}, {@code env:<legacy key>}) is either echoed in the ConfigurationException
- * or accepted as a path, so that the provider's description (used in every log line, event,
- * exception and toString) carries the token. README: "A token value given where a reference is
- * expected is refused, and the value is not repeated in the error". These FAIL on main at c917cff.
+ * A token pasted after a scheme ({@code vault:eyJ...}, {@code aws-sm:eyJ...}, {@code
+ * conjur:eyJ...}, {@code env:<legacy key>}) is refused without being repeated, and never becomes
+ * part of a provider's description (which goes into log lines, events, exceptions and toString).
+ * Lives in examples because that module has every provider on its class path.
  */
-class BreakerReferenceTest {
+class PastedTokenReferenceTest {
 
   /** Everything a misconfigured reference produces that could be logged. */
   private static String observable(String reference) {
@@ -77,7 +76,7 @@ class BreakerReferenceTest {
 
   /** Control (held up): a bare token, or one with surrounding whitespace, is refused unechoed. */
   @Test
-  void held_bareTokenIsRefused() {
+  void bareToken_inAnyWrapping_isRefusedWithoutEcho() {
     String token = TestTokens.apiAccessToken();
     for (String ref : new String[] {token, " " + token + "\n", "Bearer " + token, "file:" + token, "env:" + token,
         "https://u:" + token + "@h/x"}) {
