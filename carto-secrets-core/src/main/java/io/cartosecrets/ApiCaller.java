@@ -83,14 +83,14 @@ final class ApiCaller {
         if (!mayRetry || !error.retryable()) {
           throw error;
         }
-        Duration delay = retryDelay(error, attempt);
+        Duration delay = retryDelay(error, response, attempt);
         if (delay == null) {
           throw error;
         }
         LOG.debug("{} {} answered {}; retry {} of {} in {} ms", method, path, error.statusCode(), attempt + 1, maxRetries, delay.toMillis());
         pause(delay, error);
       } catch (IOException e) {
-        CartoTransportException error = transportError(method, path, e);
+        CartoTransportException error = transportError(method, path, request.url().host(), e);
         if (!mayRetry) {
           throw error;
         }
@@ -111,9 +111,10 @@ final class ApiCaller {
   }
 
   /** The delay before the next attempt, or null when the server asked for longer than we wait. */
-  private Duration retryDelay(CartoApiException error, int attempt) {
-    if (error instanceof CartoRateLimitException) {
-      Duration retryAfter = ((CartoRateLimitException) error).retryAfter().orElse(null);
+  private Duration retryDelay(CartoApiException error, Response response, int attempt) {
+    // Retry-After may come with 429 and with 503 (RFC 9110); either way it wins over backoff.
+    if (error.statusCode() == 429 || error.statusCode() == 503) {
+      Duration retryAfter = retryAfter(response);
       if (retryAfter != null) {
         return retryAfter.compareTo(maxRetryAfter) > 0 ? null : retryAfter;
       }
@@ -225,7 +226,7 @@ final class ApiCaller {
     }
   }
 
-  private static CartoTransportException transportError(String method, String path, IOException e) {
+  private static CartoTransportException transportError(String method, String path, String host, IOException e) {
     String what;
     if (e instanceof SocketTimeoutException) {
       String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
@@ -239,7 +240,7 @@ final class ApiCaller {
     } else {
       what = "I/O error " + e.getClass().getSimpleName();
     }
-    return new CartoTransportException(method, path, what, e);
+    return new CartoTransportException(method, path, what + " (host " + host + ")", e);
   }
 
   private static String truncate(String s, int max) {

@@ -33,6 +33,7 @@ public final class CartoClient implements AutoCloseable {
   public static final String DEFAULT_BASE_URL = "https://gcp-us-east1.api.carto.com";
 
   static final String USER_AGENT = "carto-secrets-java/" + version();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CartoClient.class);
 
   private final HttpUrl baseUrl;
   private final TokenProvider tokenProvider;
@@ -114,6 +115,16 @@ public final class CartoClient implements AutoCloseable {
         oauth.tokenUrl(tokenUrl);
       }
       return b.secretProvider(oauth.build()).build();
+    }
+    if (reference == null && env.apply("CARTO_API_TOKEN") == null) {
+      // Fail here, at start-up, rather than at the first query.
+      throw new ConfigurationException(
+          "no CARTO credentials in the environment: set CARTO_TOKEN_SOURCE to a reference (e.g."
+              + " file:/run/secrets/carto_token or aws-sm:prod/carto#api_token), or CARTO_CLIENT_ID and"
+              + " CARTO_CLIENT_SECRET for M2M OAuth, or CARTO_API_TOKEN");
+    }
+    if (reference != null && env.apply("CARTO_API_TOKEN") != null) {
+      LOG.info("CARTO_TOKEN_SOURCE is set, so CARTO_API_TOKEN is not used");
     }
     return b.secretProvider(SecretProviders.fromUri(reference == null ? "env:CARTO_API_TOKEN" : reference)).build();
   }
@@ -217,6 +228,11 @@ public final class CartoClient implements AutoCloseable {
       Objects.requireNonNull(url, "url");
       HttpUrl parsed = Urls.requireSecure(url, "the CARTO API base URL");
       String path = parsed.encodedPath();
+      if (path.matches(".*/v3/?$")) {
+        throw new ConfigurationException(
+            "the CARTO API base URL ends in /v3, which the client adds itself; drop it (e.g. "
+                + parsed.newBuilder().encodedPath(path.replaceAll("/v3/?$", "/")).build() + ")");
+      }
       if (!path.endsWith("/")) {
         parsed = parsed.newBuilder().encodedPath(path + "/").build();
       }

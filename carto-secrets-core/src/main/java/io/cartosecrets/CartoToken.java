@@ -31,6 +31,8 @@ public final class CartoToken {
   }
 
   static final String OAUTH_ACCOUNT_CLAIM = "http://app.carto.com/account_id";
+  private static final java.util.regex.Pattern REFERENCE =
+      java.util.regex.Pattern.compile("^(env|file|aws-sm|vault|conjur|carto-oauth):");
 
   private final Secret secret;
   private final Kind kind;
@@ -41,6 +43,13 @@ public final class CartoToken {
   private CartoToken(Secret secret) {
     this.secret = secret;
     String value = secret.reveal();
+    java.util.regex.Matcher ref = REFERENCE.matcher(value);
+    if (ref.find()) {
+      throw new SecretFormatException(
+          secret.source(),
+          "the value is a secret reference (" + ref.group(1) + ":…), not a token; give references"
+              + " where a reference is read (CARTO_TOKEN_SOURCE, SecretProviders.fromUri), not as the token");
+    }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       // HTTP header values carry visible ASCII; anything else (a no-break or zero-width space

@@ -35,6 +35,7 @@ public final class SqlQuery {
 
   private SqlQuery(Builder b) {
     this.sql = b.sql;
+    // LinkedHashMap: keeps the order given and allows null (SQL NULL) values.
     this.params = Collections.unmodifiableMap(new LinkedHashMap<>(b.params));
     this.method = b.method;
   }
@@ -79,10 +80,16 @@ public final class SqlQuery {
       this.sql = sql;
     }
 
-    /** A named parameter: a String, Number, Boolean, List or Map, referenced as {@code @name}. */
+    /**
+     * A named parameter, referenced in the SQL as {@code @name}: a String, Number, Boolean, List,
+     * Map, or {@code null} for SQL NULL. The name is given without the {@code @}.
+     */
     public Builder param(String name, Object value) {
       Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, () -> "value of parameter " + name);
+      if (name.isEmpty() || name.startsWith("@")) {
+        throw new IllegalArgumentException(
+            "parameter name '" + name + "': give it without the '@' the SQL uses to refer to it");
+      }
       params.put(name, value);
       return this;
     }

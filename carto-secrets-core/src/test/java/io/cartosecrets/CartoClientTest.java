@@ -433,12 +433,72 @@ class CartoClientTest {
   }
 
   @Test
-  void fromEnvironment_withNothingSet_readsCartoApiToken() {
+  void fromEnvironment_withOnlyCartoApiToken_readsIt() {
     String token = TestTokens.apiAccessToken();
     TestSchemeFactory.VALUES.put("CARTO_API_TOKEN", token);
-    client = CartoClient.fromEnvironment(name -> null);
+    client = CartoClient.fromEnvironment(Map.of("CARTO_API_TOKEN", "set")::get);
     assertThat(client.tokenProvider().description()).isEqualTo("env:CARTO_API_TOKEN");
     assertThat(client.baseUrl()).isEqualTo(CartoClient.DEFAULT_BASE_URL + "/");
+  }
+
+  @Test
+  void fromEnvironment_withNothingSet_failsAtOnceListingTheThreeWays() {
+    assertThatThrownBy(() -> CartoClient.fromEnvironment(name -> null))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("CARTO_TOKEN_SOURCE")
+        .hasMessageContaining("CARTO_CLIENT_ID")
+        .hasMessageContaining("CARTO_API_TOKEN");
+  }
+
+  @Test
+  void aReferenceWhereTheTokenShouldBe_isAFormatErrorSayingSo() {
+    TestSchemeFactory.VALUES.put("CARTO_API_TOKEN", "file:/run/secrets/carto_token");
+    client = CartoClient.fromEnvironment(Map.of("CARTO_API_TOKEN", "set", "CARTO_API_BASE_URL", server.url("/").toString())::get);
+    assertThatThrownBy(() -> client.sql("c").query("SELECT 1"))
+        .isInstanceOf(SecretFormatException.class)
+        .hasMessageContaining("secret reference (file:");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void rateLimitOrUnavailable_retryAfterOn503IsHonouredToo() {
+    client = builder().build();
+    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "2").build());
+    server.enqueue(json(200, ROWS));
+    client.sql("c").query("SELECT 1");
+    assertThat(sleeps).containsExactly(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void baseUrlEndingInV3_isRefusedWithTheFix() {
+    assertThatThrownBy(() -> CartoClient.builder().baseUrl("https://gcp-us-east1.api.carto.com/v3"))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("ends in /v3")
+        .hasMessageContaining("https://gcp-us-east1.api.carto.com/");
+  }
+
+  @Test
+  void sqlParameters_nullIsSqlNull_andAnAtSignIsRefused() throws Exception {
+    client = builder().build();
+    server.enqueue(json(200, ROWS));
+    java.util.Map<String, Object> params = new java.util.HashMap<>();
+    params.put("x", null);
+    client.sql("c").query("SELECT @x", params);
+    assertThat(take().getUrl().queryParameter("queryParameters")).isEqualTo("{\"x\":null}");
+    assertThatThrownBy(() -> SqlQuery.builder("SELECT @c").param("@c", "ES"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("without the '@'");
+  }
+
+  @Test
+  void unreachableHost_isATransportErrorNamingTheHost() {
+    client = builder().baseUrl("http://127.0.0.1:1").maxRetries(0).build();
+    assertThatThrownBy(() -> client.sql("c").query("SELECT 1"))
+        .isInstanceOfSatisfying(CartoTransportException.class, e -> {
+          assertThat(e.getMessage()).contains("127.0.0.1").contains("connection refused");
+          assertThat(e.path()).isEqualTo("/v3/sql/c/query");
+          assertThat(e.retryable()).isTrue();
+        });
   }
 
   @Test

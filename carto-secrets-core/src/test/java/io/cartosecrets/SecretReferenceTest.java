@@ -122,4 +122,47 @@ class SecretReferenceTest {
     assertThat(Canaries.findIn(out)).isEmpty();
     assertThat(out).contains("[redacted]");
   }
+
+  @Test
+  void uri_fieldAfterTheParameters_javasOwnOrder_isAcceptedToo() {
+    SecretUri u = SecretUri.parse("aws-sm:prod/carto?region=us-east-1&stage=AWSCURRENT#api_token");
+    assertThat(u.path()).isEqualTo("prod/carto");
+    assertThat(u.field()).contains("api_token");
+    assertThat(u.param("stage")).contains("AWSCURRENT");
+    // A nested reference keeps its own #field.
+    SecretUri o = SecretUri.parse("carto-oauth:?client_id=env:ID&client_secret=vault:kv/carto#client_secret");
+    assertThat(o.field()).isEmpty();
+    assertThat(o.param("client_secret")).contains("vault:kv/carto#client_secret");
+  }
+
+  @Test
+  void uri_commonMistakes_getAHint() {
+    assertThatThrownBy(() -> SecretUri.parse("\"file:/run/secrets/x\"")).hasMessageContaining("remove the quotes");
+    assertThatThrownBy(() -> SecretUri.parse("$CARTO_API_TOKEN")).hasMessageContaining("env:NAME");
+    assertThatThrownBy(() -> SecretUri.parse("~/secrets/carto")).hasMessageContaining("not expanded");
+    assertThatThrownBy(() -> SecretUri.parse("file://run/secrets/carto_token")).hasMessageContaining("names a host");
+  }
+
+  @Test
+  void providers_secretShapedPartsOfAReference_areRefusedWithoutEcho() {
+    String jwt = TestTokens.apiAccessToken();
+    // A legacy key: 22 random URL-safe characters, as almost all of them (97%) mix cases and digits;
+    // the rare one without digits is caught only where names are known to be upper case (env:).
+    String key;
+    do {
+      key = TestTokens.secret(16);
+    } while (!key.matches(".*[0-9].*") || !key.matches(".*[a-z].*") || !key.matches(".*[A-Z].*"));
+    String k = key;
+    for (String ref : new String[] {"test:" + jwt, "test:prod#" + jwt, "test:prod?x=" + k, "env:" + k.replace('-', 'A').replace('_', 'b')}) {
+      assertThatThrownBy(() -> SecretProviders.fromUri(ref))
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("looks like a secret value")
+          .satisfies(e -> assertThat(Canaries.findIn(e.getMessage() + e)).isEmpty());
+    }
+    // Names, paths, ARNs and version ids are not secret-shaped.
+    assertThat(SecretProviders.looksLikeSecret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/carto-AbCdEf")).isFalse();
+    assertThat(SecretProviders.looksLikeSecret("0eb5e976-3897-4979-bdfc-0bdcf09ff06c")).isFalse();
+    assertThat(SecretProviders.looksLikeSecret("kv/team/carto/prod")).isFalse();
+    assertThat(SecretProviders.looksLikeSecret("CARTO_API_TOKEN_PRODUCTION_EU")).isFalse();
+  }
 }

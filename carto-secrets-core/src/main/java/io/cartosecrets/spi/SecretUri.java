@@ -15,12 +15,15 @@ import java.util.Optional;
  * {@code aws-sm:prod/carto#api_token?region=eu-west-1} or
  * {@code vault:kv/team/carto/prod#api_token?kv=2}.
  *
- * <p>The parameters start at the first {@code ?}; the field is what follows a {@code #} before it.
+ * <p>The parameters start at the first {@code ?}; the field is what follows a {@code #}, before the
+ * parameters or after the last one ({@code aws-sm:prod/carto?region=eu-west-1#api_token}).
  * Parameter values may themselves be references ({@code carto-oauth:?client_secret=vault:kv/c#s}).
  * Path, field and parameters are percent-decoded, so {@code %23} is a literal {@code #}. A
  * reference names where a secret is kept and is safe to log; it never holds the secret.
  */
 public final class SecretUri {
+  private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
+
   private final String raw;
   private final String scheme;
   private final String path;
@@ -48,7 +51,7 @@ public final class SecretUri {
     if (colon <= 0 || !isScheme(s.substring(0, colon))) {
       throw new ConfigurationException(
           "a secret reference must start with a scheme such as env:, file:, aws-sm:, vault: or"
-              + " conjur: (the value given, " + s.length() + " characters, is not shown)");
+              + " conjur: (the value given, " + s.length() + " characters, is not shown)" + hint(s));
     }
     String scheme = s.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
     String rest = s.substring(colon + 1);
@@ -71,6 +74,20 @@ public final class SecretUri {
       }
     }
     String field = null;
+    // Java's own URI order is ?params#fragment: accept a #field at the end of the last parameter
+    // too, unless that value is itself a reference (carto-oauth:?client_secret=vault:kv/c#s).
+    if (rest.indexOf('#') < 0 && !params.isEmpty()) {
+      String lastName = null;
+      for (String name : params.keySet()) {
+        lastName = name;
+      }
+      String last = params.get(lastName);
+      int h = last.indexOf('#');
+      if (h >= 0 && !REFERENCE.matcher(last).find()) {
+        params.put(lastName, last.substring(0, h));
+        field = last.substring(h + 1).isEmpty() ? null : last.substring(h + 1);
+      }
+    }
     int hash = rest.indexOf('#');
     if (hash >= 0) {
       field = decode(rest.substring(hash + 1), scheme);
@@ -80,6 +97,12 @@ public final class SecretUri {
       }
     }
     if (rest.startsWith("//")) {
+      if (!rest.startsWith("///")) {
+        // file://run/secrets/x would name a host "run": almost always a slash too few.
+        throw new ConfigurationException(
+            "secret reference " + scheme + "://… names a host; write " + scheme + ":/absolute/path or "
+                + scheme + ":///absolute/path");
+      }
       // file:///run/x has an empty authority; keep the absolute path.
       rest = rest.substring(2);
     }
@@ -133,6 +156,20 @@ public final class SecretUri {
   @Override
   public String toString() {
     return raw;
+  }
+
+  /** A hint for the usual ways a reference is mistyped; names no part of the value. */
+  private static String hint(String s) {
+    if (s.startsWith("\"") || s.startsWith("'")) {
+      return "; remove the quotes around it";
+    }
+    if (s.startsWith("$")) {
+      return "; write env:NAME instead of a shell $NAME";
+    }
+    if (s.startsWith("~") || s.startsWith("/")) {
+      return "; a file is written file:/absolute/path (~ is not expanded)";
+    }
+    return "";
   }
 
   private static boolean isScheme(String s) {

@@ -155,7 +155,9 @@ public final class EnvSecretProvider implements SecretProvider {
         throw new ConfigurationException(
             "an environment variable name must be a letter or '_' followed by letters, digits and"
                 + " '_' (the name given, " + name.length() + " characters, is not shown in case it"
-                + " is a token value pasted in the wrong place)");
+                + " is a token value pasted in the wrong place)"
+                + (name.startsWith("$") ? "; write the name without a shell '$'" : "")
+                + (name.contains("-") ? "; '-' is not allowed in a name (use '_')" : ""));
       }
       if (looksLikeValue(name)) {
         throw new ConfigurationException(

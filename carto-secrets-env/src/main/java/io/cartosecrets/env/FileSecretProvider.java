@@ -157,8 +157,28 @@ public final class FileSecretProvider implements SecretProvider {
         // Fall through: the read below turns the same condition into a typed exception.
       }
     }
-    Secret fresh = read().secret;
+    Secret fresh;
+    try {
+      fresh = read().secret;
+    } catch (SecretFormatException e) {
+      if (isEmptyNow()) {
+        // A writer that rewrites in place truncates first: an empty file after a good value is
+        // most likely a write in progress, so it is reported as transient (the cache keeps the
+        // good value and reads again after a short backoff) rather than as a broken secret.
+        throw new SecretUnavailableException(
+            fileSource, "the file is empty, probably while it is being rewritten; reading it again shortly");
+      }
+      throw e;
+    }
     return fresh.sameValueAs(current) && description.equals(current.source()) ? current : fresh;
+  }
+
+  private boolean isEmptyNow() {
+    try {
+      return Files.size(path) == 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**

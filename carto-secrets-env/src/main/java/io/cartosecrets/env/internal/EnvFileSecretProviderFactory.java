@@ -61,7 +61,8 @@ public final class EnvFileSecretProviderFactory implements SecretProviderFactory
       throw new ConfigurationException(
           "file: reference needs an absolute path, e.g. file:/run/secrets/carto_token or"
               + " file:///run/secrets/carto_token (the path given, " + uri.path().length()
-              + " characters, is not shown)");
+              + " characters, is not shown)"
+              + (uri.path().startsWith("~") ? "; ~ is not expanded, write the full path" : ""));
     }
     FileSecretProvider.Builder b = FileSecretProvider.builder().path(path);
     uri.field().ifPresent(b::field);
