@@ -222,7 +222,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
     if (now < s.serveUntil) {
       if (staleReported.compareAndSet(false, true)) {
         LOG.warn(
-            "{}: serving the last good token {} past its stale point while the source fails;"
+            "{}: serving the last good token fp={} past its stale point while the source fails;"
                 + " it is served until {} at the latest",
             description,
             s.token.fingerprint(),
@@ -244,7 +244,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
                 + (cause == null ? "none recorded" : cause.getMessage()),
             cause);
     if (expiredReported.compareAndSet(false, true)) {
-      LOG.error("{}: token {} expired with no fresh token from the source", description, s.token.fingerprint());
+      LOG.error("{}: token fp={} expired with no fresh token from the source", description, s.token.fingerprint());
       emit(TokenEvent.Type.EXPIRED, s.token.fingerprint(), null, cause);
     }
     throw expired;
@@ -278,7 +278,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
         if (now >= last.at && now - last.at < rejectionIntervalMillis) {
           // The store was just asked about this token and had nothing newer.
           LOG.debug(
-              "{}: token {} rejected again within {} ms of the last reload; not reloading",
+              "{}: token fp={} rejected again within {} ms of the last reload; not reloading",
               description,
               rejected.fingerprint(),
               rejectionIntervalMillis);
@@ -288,7 +288,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
       Rejection mine = new Rejection(rejected, now);
       if (lastRejection.compareAndSet(last, mine)) {
         rejections.increment();
-        LOG.info("{}: CARTO rejected token {}; checking the source for a new one", description, rejected.fingerprint());
+        LOG.info("{}: CARTO rejected token fp={}; checking the source for a new one", description, rejected.fingerprint());
         try {
           startRefresh(false).whenComplete((r, e) -> mine.done.complete(null));
         } catch (RuntimeException e) {
@@ -491,14 +491,14 @@ public final class RefreshingTokenProvider implements TokenProvider {
     staleReported.set(false);
     expiredReported.set(false);
     if (prev == null) {
-      LOG.info("{}: loaded token {}", description, token.fingerprint());
+      LOG.info("{}: loaded token fp={}", description, token.fingerprint());
       events.add(() -> emit(TokenEvent.Type.LOADED, token.fingerprint(), null, null));
     } else if (same) {
       unchanged.increment();
-      LOG.debug("{}: token {} unchanged", description, token.fingerprint());
+      LOG.debug("{}: token fp={} unchanged", description, token.fingerprint());
     } else {
       rotations.increment();
-      LOG.info("{}: token rotated from {} to {}", description, prev.token.fingerprint(), token.fingerprint());
+      LOG.info("{}: token rotated from fp={} to fp={}", description, prev.token.fingerprint(), token.fingerprint());
       events.add(() -> emit(TokenEvent.Type.ROTATED, token.fingerprint(), prev.token.fingerprint(), null));
     }
     return next;
@@ -520,7 +520,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
     LOG.warn(
         "{}: {} failed ({}): {}",
         description,
-        prev == null ? "loading the token" : "refreshing token " + prev.token.fingerprint(),
+        prev == null ? "loading the token" : "refreshing token fp=" + prev.token.fingerprint(),
         failure.retryable() ? "transient" : "permanent",
         failure.getMessage());
     String fp = prev == null ? null : prev.token.fingerprint();
