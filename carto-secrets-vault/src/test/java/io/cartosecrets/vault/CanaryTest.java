@@ -9,7 +9,7 @@ import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.AppRole;
 import io.cartosecrets.testkit.vault.KubernetesRole;
 import io.cartosecrets.testkit.vault.RecordedVaultRequest;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,7 +97,7 @@ class CanaryTest {
 
     // AppRole: login, renewal capped by the max TTL, re-login, revoked token, re-login.
     AppRole role = f.vault.appRole("carto",
-        TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(70)));
+        VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(70)));
     VaultAuth appRole = VaultAuth.appRole(Fixture.write(dir.resolve("role_id"), role.roleId()),
         Fixture.write(dir.resolve("secret_id"), role.newSecretId()));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole))) {
@@ -130,7 +130,7 @@ class CanaryTest {
 
     // Kubernetes with a wrong role, then the right one.
     f.vault.write(Fixture.PATH, Map.of("api_token", carto));
-    KubernetesRole k8s = f.vault.kubernetesRole("carto", TokenSpec.withPolicies("carto-read"));
+    KubernetesRole k8s = f.vault.kubernetesRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     Path jwt = Fixture.write(dir.resolve("jwt"), k8s.newServiceAccountJwt());
     try (VaultSecretProvider wrong = f.build(f.builder().auth(VaultAuth.kubernetes("other", jwt)));
         VaultSecretProvider right = f.build(f.builder().auth(VaultAuth.kubernetes("carto", jwt)))) {
@@ -144,14 +144,14 @@ class CanaryTest {
         Fixture.write(dir.resolve("secret_id_2"), TestTokens.secret()))))) {
       failure(bad::fetch);
     }
-    String envToken = f.readerTokenInEnv(TokenSpec.withPolicies("nothing"));
+    String envToken = f.readerTokenInEnv(VaultTokenSpec.withPolicies("nothing"));
     try (VaultSecretProvider p = f.build(f.builder().mount(Fixture.MOUNT).kvVersion(2))) {
       failure(p::fetch);
       f.vault.revokeToken(envToken);
       failure(p::fetch);
     }
     // A Vault Agent sink whose token is revoked.
-    String sinkToken = f.vault.createToken(TokenSpec.withPolicies("carto-read"));
+    String sinkToken = f.vault.createToken(VaultTokenSpec.withPolicies("carto-read"));
     Path sink = Fixture.write(dir.resolve("sink"), sinkToken);
     try (VaultSecretProvider p = f.build(f.builder().auth(VaultAuth.tokenFile(sink)))) {
       p.fetch();

@@ -9,7 +9,7 @@ import io.cartosecrets.SqlResult;
 import io.cartosecrets.testkit.FakeCartoServer;
 import io.cartosecrets.testkit.ManualScheduler;
 import io.cartosecrets.testkit.vault.AppRole;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +42,7 @@ class CartoClientRotationTest {
     f.vault.mountKv(Fixture.MOUNT, 2);
     f.vault.write(Fixture.PATH, Map.of("api_token", first));
     f.vault.policy("carto-read", Fixture.API_PATH, "read");
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
     vault = f.build(f.builder().auth(VaultAuth.appRole(
         Fixture.write(dir.resolve("role_id"), role.roleId()),
         Fixture.write(dir.resolve("secret_id"), role.newSecretId()))));

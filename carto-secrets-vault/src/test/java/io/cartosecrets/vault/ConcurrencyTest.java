@@ -7,7 +7,7 @@ import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.AppRole;
 import io.cartosecrets.testkit.vault.FakeVault;
 import io.cartosecrets.testkit.vault.RecordedVaultRequest;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class ConcurrencyTest {
   @BeforeEach
   void setUp() {
     carto = f.kv2WithToken();
-    role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
+    role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
   }
 
   @AfterEach
@@ -154,7 +154,7 @@ class ConcurrencyTest {
     String inNamespace = TestTokens.apiAccessToken();
     ns.write(Fixture.PATH, Map.of("api_token", inNamespace));
     ns.policy("carto-read", Fixture.API_PATH, "read");
-    AppRole nsRole = ns.appRole("approle", "carto", TokenSpec.withPolicies("carto-read"));
+    AppRole nsRole = ns.appRole("approle", "carto", VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider latest = appRoleProvider();
         VaultSecretProvider pinned = f.build(f.builder().version(1).auth(VaultAuth.appRole(

@@ -13,7 +13,7 @@ import io.cartosecrets.SecretUnavailableException;
 import io.cartosecrets.spi.SecretUri;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.AppRole;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,7 +47,7 @@ class ErrorMappingTest {
   void missingPolicy_isAccessDenied_namingThePathAndThePolicyItNeeds() {
     f.kv2WithToken();
     f.vault.policy("other", "kv/team/carto/data/staging", "read");
-    f.readerTokenInEnv(TokenSpec.withPolicies("other"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("other"));
 
     SecretAccessDeniedException e =
         fetchFails(f.builder().mount(Fixture.MOUNT).kvVersion(2), SecretAccessDeniedException.class);
@@ -63,7 +63,7 @@ class ErrorMappingTest {
   @Test
   void noCapabilityUnderTheMount_failsDetection_withAccessDeniedSuggestingExplicitSettings() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("nothing"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("nothing"));
 
     SecretAccessDeniedException e = fetchFails(f.builder(), SecretAccessDeniedException.class);
 
@@ -74,7 +74,7 @@ class ErrorMappingTest {
   void noSecretAtThePath_isNotFound() {
     f.kv2WithToken();
     f.vault.policy("all", "kv/team/carto/*", "read");
-    f.readerTokenInEnv(TokenSpec.withPolicies("all"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("all"));
 
     SecretNotFoundException e = fetchFails(
         VaultSecretProvider.builder("kv/team/carto/missing").clock(f.clock), SecretNotFoundException.class);
@@ -89,7 +89,7 @@ class ErrorMappingTest {
     f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of("api_token", TestTokens.apiAccessToken()));
     f.vault.softDelete(Fixture.PATH);
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretNotFoundException e = fetchFails(f.builder(), SecretNotFoundException.class);
 
@@ -102,7 +102,7 @@ class ErrorMappingTest {
     String second = TestTokens.apiAccessToken();
     f.vault.write(Fixture.PATH, Map.of("api_token", second));
     f.vault.softDelete(Fixture.PATH);
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder())) {
       assertThatThrownBy(p::fetch).isInstanceOf(SecretNotFoundException.class);
 
@@ -117,7 +117,7 @@ class ErrorMappingTest {
     f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of("api_token", TestTokens.apiAccessToken()));
     f.vault.destroy(Fixture.PATH, 1);
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretNotFoundException e = fetchFails(f.builder().version(1), SecretNotFoundException.class);
 
@@ -128,7 +128,7 @@ class ErrorMappingTest {
   @Test
   void pinnedVersionThatDoesNotExist_isNotFound() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretNotFoundException e = fetchFails(f.builder().version(7), SecretNotFoundException.class);
 
@@ -139,7 +139,7 @@ class ErrorMappingTest {
   void secretWithEmptyData_isAFormatError() {
     f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of());
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretFormatException e = fetchFails(f.builder(), SecretFormatException.class);
 
@@ -150,7 +150,7 @@ class ErrorMappingTest {
   void missingField_isAFormatError_namingTheField() {
     f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of("token", TestTokens.apiAccessToken()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretFormatException e = fetchFails(f.builder(), SecretFormatException.class);
 
@@ -162,7 +162,7 @@ class ErrorMappingTest {
   void nonStringField_isAFormatError_namingItsType() {
     f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of("api_token", 42, "other", TestTokens.secret()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretFormatException e = fetchFails(f.builder(), SecretFormatException.class);
 
@@ -173,7 +173,7 @@ class ErrorMappingTest {
   void emptyStringField_isAFormatError() {
     f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of("api_token", "  ", "other", TestTokens.secret()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     assertThat(fetchFails(f.builder(), SecretFormatException.class).getMessage()).contains("empty");
   }
@@ -182,7 +182,7 @@ class ErrorMappingTest {
   void kv1ConfiguredOnAKv2Mount_isNotFound_withVaultsHintPassedOn() {
     f.kv2WithToken();
     f.vault.policy("carto-read", "kv/team/carto/prod", "read");
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     SecretNotFoundException e = fetchFails(f.builder().kvVersion(1), SecretNotFoundException.class);
 
@@ -193,7 +193,7 @@ class ErrorMappingTest {
   void kv2ConfiguredOnAKv1Mount_isNotFound_suggestingKv1() {
     f.vault.mountKv("legacy", 1);
     f.vault.write("legacy/carto", Map.of("token", TestTokens.apiAccessToken()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("root"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("root"));
 
     SecretNotFoundException e = fetchFails(
         VaultSecretProvider.builder("legacy/carto").mount("legacy").kvVersion(2).clock(f.clock),
@@ -206,7 +206,7 @@ class ErrorMappingTest {
   void versionPinOnADetectedKv1Mount_isNotFound_explainingKv1HasNoVersions() {
     f.vault.mountKv("legacy", 1);
     f.vault.write("legacy/carto", Map.of("token", TestTokens.apiAccessToken()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("root"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("root"));
 
     SecretNotFoundException e = fetchFails(
         VaultSecretProvider.builder("legacy/carto").version(2).clock(f.clock), SecretNotFoundException.class);
@@ -217,7 +217,7 @@ class ErrorMappingTest {
   @Test
   void sealedVault_isUnavailableAndRetryable_andWorksOnceUnsealed() {
     String token = f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder())) {
       assertThat(p.fetch().reveal()).isEqualTo(token);
       f.vault.seal();
@@ -236,7 +236,7 @@ class ErrorMappingTest {
   @Test
   void serverError_isUnavailableAndRetryable_withoutTheResponseBody() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder().mount(Fixture.MOUNT).kvVersion(2))) {
       p.fetch();
       f.vault.failNext(1, 500);
@@ -253,7 +253,7 @@ class ErrorMappingTest {
   @Test
   void rateLimited_isUnavailableAndRetryable() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder().mount(Fixture.MOUNT).kvVersion(2))) {
       p.fetch();
       f.vault.failNext(1, 429);
@@ -267,7 +267,7 @@ class ErrorMappingTest {
   @Test
   void connectionRefused_isUnavailableAndRetryable_namingTheAddress() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
     f.vault.close();
 
     SecretUnavailableException e = fetchFails(f.builder(), SecretUnavailableException.class);
@@ -281,7 +281,7 @@ class ErrorMappingTest {
   @Test
   void appRoleWithAWrongSecretId_isAccessDenied_naming_theLoginAndWhatToCheck(@TempDir Path dir) {
     f.kv2WithToken();
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read"));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     role.newSecretId();
     Path roleId = Fixture.write(dir.resolve("role_id"), role.roleId());
     Path secretId = Fixture.write(dir.resolve("secret_id"), TestTokens.secret());
@@ -296,7 +296,7 @@ class ErrorMappingTest {
   @Test
   void kubernetesLoginWithAnUnknownRole_isAccessDenied(@TempDir Path dir) {
     f.kv2WithToken();
-    String jwt = f.vault.kubernetesRole("carto", TokenSpec.withPolicies("carto-read")).newServiceAccountJwt();
+    String jwt = f.vault.kubernetesRole("carto", VaultTokenSpec.withPolicies("carto-read")).newServiceAccountJwt();
     Path jwtFile = Fixture.write(dir.resolve("token"), jwt);
 
     SecretAccessDeniedException e = fetchFails(
@@ -308,7 +308,7 @@ class ErrorMappingTest {
   @Test
   void kubernetesLoginWithAnUnacceptedServiceAccountToken_isAccessDenied(@TempDir Path dir) {
     f.kv2WithToken();
-    f.vault.kubernetesRole("carto", TokenSpec.withPolicies("carto-read"));
+    f.vault.kubernetesRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     Path jwtFile = Fixture.write(dir.resolve("token"), TestTokens.apiAccessToken());
 
     SecretAccessDeniedException e =
@@ -320,7 +320,7 @@ class ErrorMappingTest {
   @Test
   void loginAtAnAuthMountThatDoesNotExist_isNotFound(@TempDir Path dir) {
     f.kv2WithToken();
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read"));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     Path roleId = Fixture.write(dir.resolve("role_id"), role.roleId());
     Path secretId = Fixture.write(dir.resolve("secret_id"), role.newSecretId());
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.cartosecrets.testkit.FakeClock;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.FakeVault;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
@@ -86,7 +86,7 @@ class FakeVaultProtocolTest {
     assertThat(v.logical().write("legacy/carto", Map.of("token", token)).getRestResponse().getStatus()).isEqualTo(204);
     LogicalResponse read = v.logical().read("legacy/carto");
     assertThat(read.getData().get("token").equals(token)).isTrue();
-    assertThat(read.getLeaseDuration()).isEqualTo(TokenSpec.SYSTEM_MAX_TTL.toSeconds());
+    assertThat(read.getLeaseDuration()).isEqualTo(VaultTokenSpec.SYSTEM_MAX_TTL.toSeconds());
     assertThat(v.logical().list("legacy").getListData()).containsExactly("carto");
 
     v.logical().delete("legacy/carto");
@@ -100,14 +100,14 @@ class FakeVaultProtocolTest {
     Map<String, String> versions = driver(fake.rootToken(), 1, 1, null).getSecretEngineVersions();
 
     assertThat(versions).containsEntry("kv/team/carto/", "2").containsEntry("legacy/", "1");
-    String app = fake.createToken(TokenSpec.withPolicies("carto-read"));
+    String app = fake.createToken(VaultTokenSpec.withPolicies("carto-read"));
     assertThat(driver(app, 1, 1, null).getSecretEngineVersions()).isNull();
     assertThat(fake.requestsTo("sys/mounts")).extracting(r -> r.status()).containsExactly(200, 403);
   }
 
   @Test
   void tokenLookupAndRenewal_followTheClock_andStopAtTheMaximumTtl() throws VaultException {
-    String token = fake.createToken(TokenSpec.withPolicies("p").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(90)));
+    String token = fake.createToken(VaultTokenSpec.withPolicies("p").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(90)));
     Vault v = driver(token, 1, 1, null);
     clock.advance(Duration.ofMinutes(20));
 
@@ -129,7 +129,7 @@ class FakeVaultProtocolTest {
 
   @Test
   void nonRenewableToken_getsA400OnRenewal() throws VaultException {
-    String token = fake.createToken(TokenSpec.withPolicies("p").renewable(false));
+    String token = fake.createToken(VaultTokenSpec.withPolicies("p").renewable(false));
 
     VaultException e = catchThrowableOfType(VaultException.class, () -> driver(token, 1, 1, null).auth().renewSelf(60));
 
@@ -142,7 +142,7 @@ class FakeVaultProtocolTest {
     fake.write("kv/team/carto/prod", Map.of("token", TestTokens.apiAccessToken()));
     fake.write("kv/team/carto/staging", Map.of("token", TestTokens.apiAccessToken()));
     fake.policy("team", "kv/data/team/*", "read").policy("team", "kv/data/team/carto/staging", "deny");
-    Vault v = driver(fake.createToken(TokenSpec.withPolicies("team")), 2, 1, null);
+    Vault v = driver(fake.createToken(VaultTokenSpec.withPolicies("team")), 2, 1, null);
 
     assertThat(v.logical().read("kv/team/carto/prod").getRestResponse().getStatus()).isEqualTo(200);
     assertThat(v.logical().read("kv/team/carto/staging").getRestResponse().getStatus()).isEqualTo(403);
@@ -155,7 +155,7 @@ class FakeVaultProtocolTest {
     FakeVault.Namespace a = fake.namespace("team-a");
     a.mountKv("secret", 2);
     a.write("secret/carto", Map.of("token", TestTokens.apiAccessToken()));
-    String tokenA = a.createToken(TokenSpec.withPolicies("root"));
+    String tokenA = a.createToken(VaultTokenSpec.withPolicies("root"));
 
     assertThat(driver(tokenA, 2, 1, "team-a").logical().read("secret/carto").getRestResponse().getStatus())
         .isEqualTo(200);

@@ -3,7 +3,7 @@ package io.cartosecrets.vault;
 import io.cartosecrets.testkit.FakeClock;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.FakeVault;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ final class Fixture implements AutoCloseable {
   }
 
   /** A token allowed to read the secret, in VAULT_TOKEN. */
-  String readerTokenInEnv(TokenSpec spec) {
+  String readerTokenInEnv(VaultTokenSpec spec) {
     String t = vault.createToken(spec);
     env.put("VAULT_TOKEN", t);
     return t;

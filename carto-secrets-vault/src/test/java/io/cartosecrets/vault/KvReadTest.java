@@ -8,7 +8,7 @@ import io.cartosecrets.SecretProviders;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.FakeVault;
 import io.cartosecrets.testkit.vault.RecordedVaultRequest;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ class KvReadTest {
   @Test
   void nestedKv2Mount_isDetected_andDataSegmentGoesAfterTheWholeMount() {
     String token = f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = f.build(f.builder())) {
       Secret s = p.fetch();
@@ -50,7 +50,7 @@ class KvReadTest {
   @Test
   void explicitMountAndKv2_readWithoutAnyDetectionRequest() {
     String token = f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = f.build(f.builder().mount("kv/team/carto").kvVersion(2))) {
       assertThat(p.fetch().reveal()).isEqualTo(token);
@@ -65,7 +65,7 @@ class KvReadTest {
     String token = TestTokens.apiAccessToken();
     f.vault.write("legacy/carto", Map.of("token", token));
     f.vault.policy("legacy-read", "legacy/carto", "read");
-    f.readerTokenInEnv(TokenSpec.withPolicies("legacy-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("legacy-read"));
 
     try (VaultSecretProvider p = f.build(VaultSecretProvider.builder("legacy/carto").clock(f.clock))) {
       Secret s = p.fetch();
@@ -82,7 +82,7 @@ class KvReadTest {
     f.vault.mountKv("legacy", 1);
     String token = TestTokens.apiAccessToken();
     f.vault.write("legacy/carto", Map.of("token", token));
-    f.readerTokenInEnv(TokenSpec.withPolicies("root"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("root"));
 
     try (VaultSecretProvider p = f.build(VaultSecretProvider.builder("legacy/carto").kvVersion(1).clock(f.clock))) {
       assertThat(p.fetch().reveal()).isEqualTo(token);
@@ -94,7 +94,7 @@ class KvReadTest {
   void pinnedVersion_readsThatVersionEvenAfterNewerOnesAreWritten() {
     String first = f.kv2WithToken();
     f.vault.write(Fixture.PATH, Map.of("api_token", TestTokens.apiAccessToken()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = f.build(f.builder().version(1))) {
       Secret s = p.fetch();
@@ -113,7 +113,7 @@ class KvReadTest {
     String plain = TestTokens.apiAccessToken();
     String nested = TestTokens.apiAccessToken();
     f.vault.write("secret/carto", Map.of("token", plain, "carto", Map.of("api_token", nested)));
-    f.readerTokenInEnv(TokenSpec.withPolicies("root"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("root"));
 
     try (VaultSecretProvider byDefault = f.build(VaultSecretProvider.builder("secret/carto").clock(f.clock));
         VaultSecretProvider dotted =
@@ -126,7 +126,7 @@ class KvReadTest {
   @Test
   void refresh_returnsTheCurrentSecretItself_whenVersionAndValueAreUnchanged() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = f.build(f.builder())) {
       Secret current = p.fetch();
@@ -138,7 +138,7 @@ class KvReadTest {
   @Test
   void refresh_afterANewKv2Version_returnsTheNewTokenWithTheNewVersion() {
     f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = f.build(f.builder())) {
       Secret current = p.fetch();
@@ -157,7 +157,7 @@ class KvReadTest {
   void refresh_onKv1_seesAChangedValueThroughItsContentHash() {
     f.vault.mountKv("legacy", 1);
     f.vault.write("legacy/carto", Map.of("token", TestTokens.apiAccessToken()));
-    f.readerTokenInEnv(TokenSpec.withPolicies("root"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("root"));
 
     try (VaultSecretProvider p = f.build(VaultSecretProvider.builder("legacy/carto").clock(f.clock))) {
       Secret current = p.fetch();
@@ -178,7 +178,7 @@ class KvReadTest {
     String token = TestTokens.apiAccessToken();
     ns.write(Fixture.PATH, Map.of("api_token", token));
     ns.policy("carto-read", Fixture.API_PATH, "read");
-    f.env.put("VAULT_TOKEN", ns.createToken(TokenSpec.withPolicies("carto-read")));
+    f.env.put("VAULT_TOKEN", ns.createToken(VaultTokenSpec.withPolicies("carto-read")));
 
     try (VaultSecretProvider p = f.build(f.builder().namespace("team-a"))) {
       assertThat(p.fetch().reveal()).isEqualTo(token);
@@ -193,7 +193,7 @@ class KvReadTest {
     ns.mountKv("secret", 2);
     String token = TestTokens.apiAccessToken();
     ns.write("secret/carto", Map.of("token", token));
-    f.env.put("VAULT_TOKEN", ns.createToken(TokenSpec.withPolicies("root")));
+    f.env.put("VAULT_TOKEN", ns.createToken(VaultTokenSpec.withPolicies("root")));
     f.env.put("VAULT_NAMESPACE", "org/team-b/");
 
     try (VaultSecretProvider p = f.build(VaultSecretProvider.builder("secret/carto").clock(f.clock))) {
@@ -205,7 +205,7 @@ class KvReadTest {
   @Test
   void everyRequest_carriesTheVaultRequestHeader_andReadsCarryTheToken() {
     f.kv2WithToken();
-    String token = f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    String token = f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = f.build(f.builder())) {
       p.fetch();
@@ -219,7 +219,7 @@ class KvReadTest {
   @Test
   void uriReference_isFoundThroughCoreDiscovery_andReadsTheField(@TempDir Path dir) {
     String token = f.kv2WithToken();
-    Path tokenFile = Fixture.write(dir.resolve("vault-token"), f.vault.createToken(TokenSpec.withPolicies("carto-read")) + "\n");
+    Path tokenFile = Fixture.write(dir.resolve("vault-token"), f.vault.createToken(VaultTokenSpec.withPolicies("carto-read")) + "\n");
 
     try (SecretProvider p = SecretProviders.fromUri("vault:kv/team/carto/prod#api_token?kv=2&addr="
         + f.vault.address() + "&token_file=" + tokenFile)) {
@@ -232,7 +232,7 @@ class KvReadTest {
   @Test
   void uriReference_withMountAndKv_readsWithoutDetection(@TempDir Path dir) {
     String token = f.kv2WithToken();
-    f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
 
     try (VaultSecretProvider p = VaultSecretProvider.fromUri(
         io.cartosecrets.spi.SecretUri.parse("vault:kv/team/carto/prod#api_token?kv=2&mount=kv/team/carto"),

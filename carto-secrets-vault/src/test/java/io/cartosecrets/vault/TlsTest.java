@@ -9,7 +9,7 @@ import io.cartosecrets.SecretUnavailableException;
 import io.cartosecrets.testkit.FakeClock;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.FakeVault;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,7 +39,7 @@ class TlsTest {
     carto = TestTokens.apiAccessToken();
     vault.write("secret/carto", Map.of("token", carto));
     env.put("VAULT_ADDR", vault.address());
-    env.put("VAULT_TOKEN", vault.createToken(TokenSpec.withPolicies("root")));
+    env.put("VAULT_TOKEN", vault.createToken(VaultTokenSpec.withPolicies("root")));
   }
 
   @AfterEach

@@ -9,7 +9,7 @@ import io.cartosecrets.testkit.vault.AppRole;
 import io.cartosecrets.testkit.vault.FakeVault;
 import io.cartosecrets.testkit.vault.KubernetesRole;
 import io.cartosecrets.testkit.vault.RecordedVaultRequest;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -60,7 +60,7 @@ class TokenLifecycleTest {
 
   @Test
   void appRole_logsInOnce_andLaterReadsReuseTheToken() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read"));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       for (int i = 0; i < 3; i++) {
         assertThat(p.fetch().reveal()).isEqualTo(carto);
@@ -77,7 +77,7 @@ class TokenLifecycleTest {
 
   @Test
   void loginToken_isRenewedOnTheFirstReadInsideTheLastThirdOfItsTtl_keepingTheSameToken() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       String accessor = lastReadAccessor();
@@ -100,7 +100,7 @@ class TokenLifecycleTest {
 
   @Test
   void renewBefore_movesTheRenewalWindow() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)).renewBefore(Duration.ofMinutes(5)))) {
       p.fetch();
       f.clock.advance(Duration.ofMinutes(54));
@@ -117,7 +117,7 @@ class TokenLifecycleTest {
   @Test
   void renewalCutShortByTheMaxTtl_leadsToANewLoginOnceInsideTheWindow() {
     AppRole role = f.vault.appRole("carto",
-        TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(70)));
+        VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(70)));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       String first = lastReadAccessor();
@@ -139,7 +139,7 @@ class TokenLifecycleTest {
   @Test
   void renewalReturningATtlInsideTheWindow_logsInAgainInTheSameRead() {
     AppRole role = f.vault.appRole("carto",
-        TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(50)));
+        VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)).maxTtl(Duration.ofMinutes(50)));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       String first = lastReadAccessor();
@@ -156,7 +156,7 @@ class TokenLifecycleTest {
   @Test
   void nonRenewableLoginToken_isReplacedByANewLogin_beforeItExpires() {
     AppRole role = f.vault.appRole("carto",
-        TokenSpec.withPolicies("carto-read").ttl(Duration.ofMinutes(30)).renewable(false));
+        VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofMinutes(30)).renewable(false));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       f.clock.advance(Duration.ofMinutes(21));
@@ -171,7 +171,7 @@ class TokenLifecycleTest {
 
   @Test
   void tokenThatExpiredWhileNobodyRead_isReplacedWithoutARenewalAttemptOrA403() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read").ttl(Duration.ofMinutes(10)));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofMinutes(10)));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       f.clock.advance(Duration.ofHours(2));
@@ -186,7 +186,7 @@ class TokenLifecycleTest {
 
   @Test
   void revokedLoginToken_gets403InvalidToken_andTheProviderLogsInAgainOnce() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read"));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       f.vault.revokeAccessor(lastReadAccessor());
@@ -201,7 +201,7 @@ class TokenLifecycleTest {
 
   @Test
   void appRoleSecretIdFile_isReadAgainAtEachLogin_soARotatedSecretIdIsUsed() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read"));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       role.revokeSecretIds();
@@ -216,7 +216,7 @@ class TokenLifecycleTest {
 
   @Test
   void kubernetesLogin_readsTheServiceAccountTokenFileAgainAtEachLogin() {
-    KubernetesRole role = f.vault.kubernetesRole("carto", TokenSpec.withPolicies("carto-read"));
+    KubernetesRole role = f.vault.kubernetesRole("carto", VaultTokenSpec.withPolicies("carto-read"));
     Path jwt = Fixture.write(dir.resolve("token"), role.newServiceAccountJwt());
     try (VaultSecretProvider p = f.build(f.builder().auth(VaultAuth.kubernetes("carto", jwt)))) {
       assertThat(p.fetch().reveal()).isEqualTo(carto);
@@ -240,7 +240,7 @@ class TokenLifecycleTest {
     String token = TestTokens.apiAccessToken();
     ns.write(Fixture.PATH, Map.of("api_token", token));
     ns.policy("carto-read", Fixture.API_PATH, "read");
-    KubernetesRole role = ns.kubernetesRole("k8s-prod", "carto", TokenSpec.withPolicies("carto-read"));
+    KubernetesRole role = ns.kubernetesRole("k8s-prod", "carto", VaultTokenSpec.withPolicies("carto-read"));
     Path jwt = Fixture.write(dir.resolve("token"), role.newServiceAccountJwt());
 
     try (VaultSecretProvider p = f.build(
@@ -255,7 +255,7 @@ class TokenLifecycleTest {
 
   @Test
   void vaultTokenFromTheEnvironment_isLookedUp_andRenewedBeforeItExpires() {
-    String token = f.readerTokenInEnv(TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
+    String token = f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
     try (VaultSecretProvider p = f.build(f.builder())) {
       p.fetch();
       assertThat(f.vault.requestsTo("auth/token/lookup-self")).hasSize(1);
@@ -271,7 +271,7 @@ class TokenLifecycleTest {
 
   @Test
   void revokedVaultTokenFromTheEnvironment_isAccessDenied_sayingNoOtherTokenCanBeHad() {
-    String token = f.readerTokenInEnv(TokenSpec.withPolicies("carto-read"));
+    String token = f.readerTokenInEnv(VaultTokenSpec.withPolicies("carto-read"));
     try (VaultSecretProvider p = f.build(f.builder())) {
       p.fetch();
       f.vault.revokeToken(token);
@@ -286,12 +286,12 @@ class TokenLifecycleTest {
 
   @Test
   void vaultAgentTokenFile_isReadAgainWhenVaultRejectsTheToken_andNeverRenewedByTheProvider() {
-    String first = f.vault.createToken(TokenSpec.withPolicies("carto-read"));
+    String first = f.vault.createToken(VaultTokenSpec.withPolicies("carto-read"));
     Path sink = Fixture.write(dir.resolve("sink"), first + "\n");
     try (VaultSecretProvider p = f.build(f.builder().auth(VaultAuth.tokenFile(sink)))) {
       p.fetch();
       // Vault Agent logs in again and rewrites its sink; the old token is revoked.
-      String second = f.vault.createToken(TokenSpec.withPolicies("carto-read"));
+      String second = f.vault.createToken(VaultTokenSpec.withPolicies("carto-read"));
       Fixture.write(sink, second + "\n");
       f.vault.revokeToken(first);
       f.clock.advance(Duration.ofMinutes(50));
@@ -306,7 +306,7 @@ class TokenLifecycleTest {
 
   @Test
   void vaultAgentTokenFile_stillHoldingTheRejectedToken_isAccessDenied() {
-    String first = f.vault.createToken(TokenSpec.withPolicies("carto-read"));
+    String first = f.vault.createToken(VaultTokenSpec.withPolicies("carto-read"));
     Path sink = Fixture.write(dir.resolve("sink"), first);
     try (VaultSecretProvider p = f.build(f.builder().auth(VaultAuth.tokenFile(sink)))) {
       p.fetch();
@@ -320,7 +320,7 @@ class TokenLifecycleTest {
 
   @Test
   void renewalFailingTransiently_keepsTheStillValidToken_andTriesAgainOnlyAfterAPause() {
-    AppRole role = f.vault.appRole("carto", TokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
+    AppRole role = f.vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read").ttl(Duration.ofHours(1)));
     try (VaultSecretProvider p = f.build(f.builder().auth(appRole(role)))) {
       p.fetch();
       f.clock.advance(Duration.ofMinutes(41));

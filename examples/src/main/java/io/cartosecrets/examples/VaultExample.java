@@ -10,7 +10,7 @@ import io.cartosecrets.env.FileSecretProvider;
 import io.cartosecrets.testkit.FakeCartoServer;
 import io.cartosecrets.testkit.vault.AppRole;
 import io.cartosecrets.testkit.vault.FakeVault;
-import io.cartosecrets.testkit.vault.TokenSpec;
+import io.cartosecrets.testkit.vault.VaultTokenSpec;
 import io.cartosecrets.vault.VaultAuth;
 import io.cartosecrets.vault.VaultSecretProvider;
 import java.io.IOException;
@@ -98,7 +98,7 @@ public final class VaultExample {
       vault.mountKv("kv/team/carto", 2);
       vault.write(PATH, Map.of("api_token", first));
       vault.policy("carto-read", "kv/team/carto/data/prod", "read");
-      AppRole role = vault.appRole("carto", TokenSpec.withPolicies("carto-read"));
+      AppRole role = vault.appRole("carto", VaultTokenSpec.withPolicies("carto-read"));
       // What a deployment delivers to the application: the role id and a secret id, as files.
       Path roleId = writePrivate(dir.resolve("role_id"), role.roleId());
       Path secretId = writePrivate(dir.resolve("secret_id"), role.newSecretId());

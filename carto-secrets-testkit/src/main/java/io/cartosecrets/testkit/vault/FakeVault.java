@@ -137,17 +137,17 @@ public final class FakeVault implements AutoCloseable {
   }
 
   /** Issues a token in the root namespace; see {@link Namespace#createToken}. */
-  public String createToken(TokenSpec spec) {
+  public String createToken(VaultTokenSpec spec) {
     return root().createToken(spec);
   }
 
   /** An AppRole role at {@code auth/approle} in the root namespace. */
-  public AppRole appRole(String name, TokenSpec spec) {
+  public AppRole appRole(String name, VaultTokenSpec spec) {
     return root().appRole("approle", name, spec);
   }
 
   /** A Kubernetes role at {@code auth/kubernetes} in the root namespace. */
-  public KubernetesRole kubernetesRole(String name, TokenSpec spec) {
+  public KubernetesRole kubernetesRole(String name, VaultTokenSpec spec) {
     return root().kubernetesRole("kubernetes", name, spec);
   }
 
@@ -299,18 +299,18 @@ public final class FakeVault implements AutoCloseable {
     }
 
     /** Issues a token valid in this namespace. */
-    public String createToken(TokenSpec spec) {
+    public String createToken(VaultTokenSpec spec) {
       return state.createToken(path, spec);
     }
 
     /** Creates an AppRole role at {@code auth/<authMount>} whose logins issue tokens per {@code spec}. */
-    public AppRole appRole(String authMount, String name, TokenSpec spec) {
+    public AppRole appRole(String authMount, String name, VaultTokenSpec spec) {
       String mount = VaultState.trimSlashes(authMount);
       return new AppRole(state, path, mount, name, state.appRole(path, mount, name, spec));
     }
 
     /** Creates a Kubernetes role at {@code auth/<authMount>} whose logins issue tokens per {@code spec}. */
-    public KubernetesRole kubernetesRole(String authMount, String name, TokenSpec spec) {
+    public KubernetesRole kubernetesRole(String authMount, String name, VaultTokenSpec spec) {
       String mount = VaultState.trimSlashes(authMount);
       state.kubernetesRole(path, mount, name, spec);
       return new KubernetesRole(state, path, mount, name);

@@ -31,7 +31,7 @@ final class VaultState {
   static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   /** KV v1 answers every read with this lease, Vault's default of 768 hours, as a refresh hint. */
-  private static final long KV1_LEASE_SECONDS = TokenSpec.SYSTEM_MAX_TTL.toSeconds();
+  private static final long KV1_LEASE_SECONDS = VaultTokenSpec.SYSTEM_MAX_TTL.toSeconds();
 
   private static final String PERMISSION_DENIED = "1 error occurred:\n\t* permission denied\n\n";
   private static final String INVALID_TOKEN =
@@ -53,7 +53,7 @@ final class VaultState {
   VaultState(Clock clock) {
     this.clock = clock;
     namespaces.put("", new Ns(""));
-    Tok root = issue("", TokenSpec.withPolicies("root"), "auth/token/root", false);
+    Tok root = issue("", VaultTokenSpec.withPolicies("root"), "auth/token/root", false);
     root.expireTime = null;
     root.maxExpire = null;
     root.renewable = false;
@@ -117,7 +117,7 @@ final class VaultState {
         .add(new Rule(trimLeadingSlash(pathGlob), Set.of(capabilities)));
   }
 
-  synchronized String createToken(String ns, TokenSpec spec) {
+  synchronized String createToken(String ns, VaultTokenSpec spec) {
     ns(ns);
     return issue(ns, spec, "auth/token/create", true).value;
   }
@@ -152,7 +152,7 @@ final class VaultState {
     return Optional.of(Duration.between(now(), t.expireTime));
   }
 
-  synchronized String appRole(String ns, String mount, String role, TokenSpec spec) {
+  synchronized String appRole(String ns, String mount, String role, VaultTokenSpec spec) {
     AuthMount a = authMount(ns, mount, "approle");
     AppRoleState r = new AppRoleState(TestTokens.identifier("role-"), spec);
     a.appRoles.put(role, r);
@@ -169,7 +169,7 @@ final class VaultState {
     appRoleState(ns, mount, role).secretIds.clear();
   }
 
-  synchronized void kubernetesRole(String ns, String mount, String role, TokenSpec spec) {
+  synchronized void kubernetesRole(String ns, String mount, String role, VaultTokenSpec spec) {
     authMount(ns, mount, "kubernetes").kubeRoles.put(role, new KubeRoleState(spec));
   }
 
@@ -312,7 +312,7 @@ final class VaultState {
     if (a == null) {
       return error(404, "no handler for route \"auth/" + mount + "/login\". route entry not found.");
     }
-    TokenSpec spec;
+    VaultTokenSpec spec;
     String roleName;
     if (a.type.equals("approle")) {
       String roleId = text(body, "role_id");
@@ -585,7 +585,7 @@ final class VaultState {
 
   // ---------------------------------------------------------------------------------------------
 
-  private Tok issue(String ns, TokenSpec spec, String path, boolean register) {
+  private Tok issue(String ns, VaultTokenSpec spec, String path, boolean register) {
     Instant now = now();
     Tok t = new Tok();
     t.value = "hvs." + TestTokens.secret(24);
@@ -836,7 +836,7 @@ final class VaultState {
     String value;
     String accessor;
     String ns;
-    TokenSpec spec;
+    VaultTokenSpec spec;
     String path;
     Instant issueTime;
     Instant expireTime;
@@ -863,20 +863,20 @@ final class VaultState {
 
   private static final class AppRoleState {
     final String roleId;
-    final TokenSpec spec;
+    final VaultTokenSpec spec;
     final Set<String> secretIds = new java.util.HashSet<>();
 
-    AppRoleState(String roleId, TokenSpec spec) {
+    AppRoleState(String roleId, VaultTokenSpec spec) {
       this.roleId = roleId;
       this.spec = spec;
     }
   }
 
   private static final class KubeRoleState {
-    final TokenSpec spec;
+    final VaultTokenSpec spec;
     final Set<String> jwts = new java.util.HashSet<>();
 
-    KubeRoleState(TokenSpec spec) {
+    KubeRoleState(VaultTokenSpec spec) {
       this.spec = spec;
     }
   }

@@ -10,7 +10,7 @@ import java.util.Objects;
  * {@code with} method returns a copy. Used for tokens created directly and for the tokens that
  * AppRole and Kubernetes logins issue.
  */
-public final class TokenSpec {
+public final class VaultTokenSpec {
   /** Vault's own default for {@code max_lease_ttl}: 768 hours. */
   public static final Duration SYSTEM_MAX_TTL = Duration.ofHours(768);
 
@@ -19,7 +19,7 @@ public final class TokenSpec {
   private final Duration maxTtl;
   private final boolean renewable;
 
-  private TokenSpec(List<String> policies, Duration ttl, Duration maxTtl, boolean renewable) {
+  private VaultTokenSpec(List<String> policies, Duration ttl, Duration maxTtl, boolean renewable) {
     this.policies = List.copyOf(policies);
     this.ttl = ttl;
     this.maxTtl = maxTtl;
@@ -27,24 +27,24 @@ public final class TokenSpec {
   }
 
   /** A renewable token with these policies, a 1 hour TTL and the system maximum TTL. */
-  public static TokenSpec withPolicies(String... policies) {
-    return new TokenSpec(List.of(policies), Duration.ofHours(1), SYSTEM_MAX_TTL, true);
+  public static VaultTokenSpec withPolicies(String... policies) {
+    return new VaultTokenSpec(List.of(policies), Duration.ofHours(1), SYSTEM_MAX_TTL, true);
   }
 
   /** The TTL given at issue and, when a renewal asks for no increment, at each renewal. */
-  public TokenSpec ttl(Duration ttl) {
+  public VaultTokenSpec ttl(Duration ttl) {
     requirePositive(ttl, "ttl");
-    return new TokenSpec(policies, ttl, maxTtl, renewable);
+    return new VaultTokenSpec(policies, ttl, maxTtl, renewable);
   }
 
   /** No renewal extends the token past its issue time plus this. */
-  public TokenSpec maxTtl(Duration maxTtl) {
+  public VaultTokenSpec maxTtl(Duration maxTtl) {
     requirePositive(maxTtl, "maxTtl");
-    return new TokenSpec(policies, ttl, maxTtl, renewable);
+    return new VaultTokenSpec(policies, ttl, maxTtl, renewable);
   }
 
-  public TokenSpec renewable(boolean renewable) {
-    return new TokenSpec(policies, ttl, maxTtl, renewable);
+  public VaultTokenSpec renewable(boolean renewable) {
+    return new VaultTokenSpec(policies, ttl, maxTtl, renewable);
   }
 
   public List<String> policies() {
@@ -65,7 +65,7 @@ public final class TokenSpec {
 
   @Override
   public String toString() {
-    return "TokenSpec[policies=" + policies + ", ttl=" + ttl + ", maxTtl=" + maxTtl
+    return "VaultTokenSpec[policies=" + policies + ", ttl=" + ttl + ", maxTtl=" + maxTtl
         + ", renewable=" + renewable + "]";
   }
 
