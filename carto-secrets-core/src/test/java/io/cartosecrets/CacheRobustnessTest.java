@@ -305,7 +305,7 @@ class CacheRobustnessTest {
     source.expiresAt.set(Instant.ofEpochSecond(10_000_000_000_000_000L)); // valid Instant, > Long.MAX millis
     RefreshingTokenProvider p = RefreshingTokenProvider.builder(source).backgroundRefresh(false).build();
     try {
-      org.assertj.core.api.Assertions.assertThatThrownBy(p::currentToken)
+      io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy(p::currentToken)
           .isInstanceOf(SecretFormatException.class)
           .hasMessageContaining("out of range");
       assertThat(p.metrics().failures()).isEqualTo(1);
@@ -329,7 +329,7 @@ class CacheRobustnessTest {
             + b64.encodeToString("{\"a\":\"ac_test0000\",\"exp\":100000000000000000}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
             + "."
             + io.cartosecrets.testkit.TestTokens.secret();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CartoToken.of(jwt, "test:jwt"))
+    io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy(() -> CartoToken.of(jwt, "test:jwt"))
         .as("what CartoToken.of throws for exp=1e17")
         .isInstanceOfSatisfying(SecretFormatException.class, e -> assertThat(e.field()).contains("exp"));
   }

@@ -1,7 +1,7 @@
 package io.cartosecrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cartosecrets.internal.BearerAuthInterceptor;

@@ -1,7 +1,7 @@
 package io.cartosecrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
 import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.TestTokens;

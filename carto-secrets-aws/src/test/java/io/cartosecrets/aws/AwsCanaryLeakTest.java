@@ -2,6 +2,7 @@ package io.cartosecrets.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.CartoClient;
 import io.cartosecrets.CartoToken;
 import io.cartosecrets.HttpLogLevel;
@@ -25,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +35,9 @@ import org.slf4j.LoggerFactory;
  * (load, unchanged checks, rotation, throttling, refusals, malformed payloads, bad credentials, a
  * running CartoClient with HTTP body logging) runs with SLF4J at TRACE for everything, the AWS SDK
  * included; then the log (everything this test JVM logged so far) and the text of every exception
- * (message, toString, stack trace with causes) are scanned for any canary in any encoding. The class
- * runs last (see {@code junit-platform.properties}), so the log it scans holds what every test of
- * this module logged.
+ * (message, toString, stack trace with causes) are scanned for any canary in any encoding, here
+ * explicitly and again by the suite-wide harness ({@code CanaryExtension}) that runs after every test.
  */
-@Order(Integer.MAX_VALUE)
 class AwsCanaryLeakTest {
   private final List<String> texts = new CopyOnWriteArrayList<>();
 
@@ -59,10 +57,8 @@ class AwsCanaryLeakTest {
     throw new AssertionError("expected a failure");
   }
 
-  private static String log() throws IOException {
-    String file = System.getProperty("org.slf4j.simpleLogger.logFile");
-    assertThat(file).as("tests log to a file (see the surefire configuration)").isNotNull().doesNotStartWith("System.");
-    return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+  private static String log() {
+    return CapturedLogs.allText();
   }
 
   @Test

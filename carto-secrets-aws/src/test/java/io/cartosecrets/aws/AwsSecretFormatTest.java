@@ -1,7 +1,7 @@
 package io.cartosecrets.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowableOfType;
 
 import io.cartosecrets.SecretFormatException;
 import io.cartosecrets.testkit.Canaries;

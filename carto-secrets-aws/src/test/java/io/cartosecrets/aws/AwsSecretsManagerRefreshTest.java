@@ -2,7 +2,7 @@ package io.cartosecrets.aws;
 
 import static io.cartosecrets.testkit.aws.FakeSecretsManager.AWSPENDING;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretNotFoundException;

@@ -4,8 +4,8 @@ import static io.cartosecrets.testkit.aws.FakeSecretsManager.AWSCURRENT;
 import static io.cartosecrets.testkit.aws.FakeSecretsManager.AWSPENDING;
 import static io.cartosecrets.testkit.aws.FakeSecretsManager.AWSPREVIOUS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowableOfType;
 
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.aws.FakeSecretsManager;

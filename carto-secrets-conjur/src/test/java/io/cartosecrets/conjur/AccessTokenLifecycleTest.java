@@ -3,7 +3,7 @@ package io.cartosecrets.conjur;
 import static io.cartosecrets.conjur.ConjurFixture.ACCOUNT;
 import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
 import com.cyberark.conjur.sdk.ApiClient;
 import io.cartosecrets.SecretAccessDeniedException;

@@ -4,8 +4,9 @@ import static io.cartosecrets.conjur.ConjurFixture.ACCOUNT;
 import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static io.cartosecrets.conjur.ConjurFixture.VARIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.SecretException;
 import io.cartosecrets.SecretUnavailableException;
 import io.cartosecrets.testkit.TestTokens;
@@ -132,7 +133,7 @@ class AuthnJwtAndTokenFileTest {
           .isInstanceOf(SecretUnavailableException.class)
           .matches(e -> ((SecretException) e).retryable())
           .hasMessageContaining("is the authenticator sidecar running?");
-      Leaks.assertNoCanaryIn(org.assertj.core.api.Assertions.catchThrowable(p::fetch));
+      Leakproof.assertNoCanaryIn(Leakproof.catchThrowable(p::fetch));
       // Once per fetch: no loop against Conjur.
       assertThat(f.conjur.unauthorizedResponses()).isEqualTo(2);
     }

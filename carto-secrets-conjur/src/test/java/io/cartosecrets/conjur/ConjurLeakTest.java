@@ -5,6 +5,7 @@ import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static io.cartosecrets.conjur.ConjurFixture.VARIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.Secret;
 import io.cartosecrets.testkit.TestTokens;
 import java.nio.file.Path;
@@ -98,15 +99,15 @@ class ConjurLeakTest {
     }
 
     assertThat(thrown).hasSize(15).doesNotContainNull();
-    thrown.forEach(Leaks::assertNoCanaryIn);
-    texts.forEach(t -> Leaks.assertNoCanaryIn("toString", t));
+    thrown.forEach(Leakproof::assertNoCanaryIn);
+    texts.forEach(t -> Leakproof.assertNoCanaryIn("toString", t));
     // The capture saw every source: our TRACE and DEBUG lines, and MockWebServer via java.util.logging.
     assertThat(logText)
         .contains("TRACE io.cartosecrets.conjur.ConjurHttp - Conjur request POST /authn/myorg/")
         .contains("new Conjur access token fp=")
         .contains("could not renew the Conjur access token")
         .contains("MockWebServer");
-    Leaks.assertNoCanaryIn("captured logs", logText);
+    Leakproof.assertNoCanaryIn("captured logs", logText);
   }
 
   private static Throwable failure(Runnable action) {

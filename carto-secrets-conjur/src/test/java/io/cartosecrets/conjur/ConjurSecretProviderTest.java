@@ -4,8 +4,9 @@ import static io.cartosecrets.conjur.ConjurFixture.ACCOUNT;
 import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static io.cartosecrets.conjur.ConjurFixture.VARIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.CartoToken;
 import io.cartosecrets.Secret;
 import io.cartosecrets.testkit.TestTokens;
@@ -136,7 +137,7 @@ class ConjurSecretProviderTest {
           .contains("conjur:myorg:variable:prod/carto/api-token")
           .contains(f.conjur.applianceUrl())
           .contains(LOGIN);
-      Leaks.assertNoCanaryIn("toString", p.toString());
+      Leakproof.assertNoCanaryIn("toString", p.toString());
       assertThat(p.description()).isEqualTo("conjur:myorg:variable:prod/carto/api-token");
     }
   }

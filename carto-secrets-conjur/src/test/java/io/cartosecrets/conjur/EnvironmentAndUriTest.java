@@ -4,8 +4,9 @@ import static io.cartosecrets.conjur.ConjurFixture.ACCOUNT;
 import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static io.cartosecrets.conjur.ConjurFixture.VARIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.SecretProvider;
 import io.cartosecrets.SecretProviders;
@@ -172,9 +173,9 @@ class EnvironmentAndUriTest {
   }
 
   private void assertRejected(java.util.function.UnaryOperator<ConjurSecretProvider.Builder> change, String message) {
-    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> change.apply(f.builder()).build().close());
+    Throwable t = Leakproof.catchThrowable(() -> change.apply(f.builder()).build().close());
     assertThat(t).isInstanceOf(ConfigurationException.class).hasMessageContaining(message);
-    Leaks.assertNoCanaryIn(t);
+    Leakproof.assertNoCanaryIn(t);
   }
 
   private Map<String, String> apiKeyEnvironment() {

@@ -4,8 +4,9 @@ import static io.cartosecrets.conjur.ConjurFixture.ACCOUNT;
 import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static io.cartosecrets.conjur.ConjurFixture.VARIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowable;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.SecretAccessDeniedException;
 import io.cartosecrets.SecretException;
 import io.cartosecrets.SecretFormatException;
@@ -140,7 +141,7 @@ class ErrorMappingTest {
     f.conjur.setValue(ACCOUNT, VARIABLE, token + "\u0000" + token);
     SecretException e = fetchFails(f.builder());
     assertThat(e).isInstanceOf(SecretFormatException.class).hasMessageContaining("control character");
-    Leaks.assertNoCanaryIn(e);
+    Leakproof.assertNoCanaryIn(e);
   }
 
   @Test
@@ -249,7 +250,7 @@ class ErrorMappingTest {
     ConjurFixture.write(tokenFile, TestTokens.secret());
     SecretException e = fetchFails(tokenFileBuilder(tokenFile));
     assertThat(e).isInstanceOf(SecretFormatException.class).hasMessageContaining("does not hold a Conjur access token");
-    Leaks.assertNoCanaryIn(e);
+    Leakproof.assertNoCanaryIn(e);
   }
 
   private ConjurSecretProvider.Builder jwtBuilder(Path jwtFile) {
@@ -273,7 +274,7 @@ class ErrorMappingTest {
   private static SecretException fetchFails(ConjurSecretProvider p) {
     Throwable t = catchThrowable(p::fetch);
     assertThat(t).isInstanceOf(SecretException.class);
-    Leaks.assertNoCanaryIn(t);
+    Leakproof.assertNoCanaryIn(t);
     return (SecretException) t;
   }
 }

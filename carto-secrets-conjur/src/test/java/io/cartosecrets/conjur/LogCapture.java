@@ -1,5 +1,6 @@
 package io.cartosecrets.conjur;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -13,9 +14,9 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * Captures, at the most verbose level, what this module (SLF4J, to System.err through
- * slf4j-simple at TRACE), OkHttp, MockWebServer and the Conjur SDK (java.util.logging) write, while
- * still passing System.err through.
+ * What the Conjur SDK writes, at the most verbose level, for tests that assert on it: its
+ * java.util.logging (OkHttp, MockWebServer, the SDK) and anything it prints to System.err, next to
+ * the SLF4J lines that the suite-wide harness captures ({@code CapturedLogs}).
  */
 final class LogCapture implements AutoCloseable {
   private static final String[] JUL_LOGGERS = {"okhttp3", "mockwebserver3", "com.cyberark", ""};
@@ -59,13 +60,14 @@ final class LogCapture implements AutoCloseable {
   }
 
   static LogCapture start() {
+    CapturedLogs.clear();
     return new LogCapture();
   }
 
   /** Everything captured so far. */
   String text() {
     synchronized (err) {
-      return err.toString(StandardCharsets.UTF_8) + jul;
+      return err.toString(StandardCharsets.UTF_8) + jul + CapturedLogs.allText();
     }
   }
 

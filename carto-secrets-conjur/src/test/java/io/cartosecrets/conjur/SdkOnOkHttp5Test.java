@@ -5,6 +5,7 @@ import static io.cartosecrets.conjur.ConjurFixture.LOGIN;
 import static io.cartosecrets.conjur.ConjurFixture.VARIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import com.cyberark.conjur.sdk.ApiClient;
 import com.cyberark.conjur.sdk.endpoint.AuthenticationApi;
 import com.cyberark.conjur.sdk.endpoint.SecretsApi;
@@ -133,7 +134,7 @@ class SdkOnOkHttp5Test {
 
       assertThat(new SecretsApi(api).getSecret(ACCOUNT, "variable", VARIABLE)).isEqualTo(f.cartoToken);
       assertThat(logs.text()).contains("--> POST " + f.conjur.applianceUrl() + "/authn/").contains("<-- 200");
-      Leaks.assertNoCanaryIn("the SDK's debug log", logs.text());
+      Leakproof.assertNoCanaryIn("the SDK's debug log", logs.text());
     }
   }
 

@@ -1,9 +1,10 @@
 package io.cartosecrets.env;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretAccessDeniedException;
@@ -29,7 +30,7 @@ class EnvSecretProviderTest {
 
   @BeforeEach
   void clearLogs() {
-    LogCapture.clear();
+    CapturedLogs.clear();
   }
 
   private static EnvSecretProvider withEnv(String name, String value) {
@@ -146,10 +147,10 @@ class EnvSecretProviderTest {
     p.fetch();
     p.refresh(p.fetch());
 
-    List<LogCapture.Line> warnings = LogCapture.lines(Level.WARN, "env:SPACED_TOKEN");
+    List<CapturedLogs.Line> warnings = CapturedLogs.lines(Level.WARN, "env:SPACED_TOKEN");
     assertThat(warnings).hasSize(1);
     assertThat(warnings.get(0).text()).contains("starts or ends with a space");
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test

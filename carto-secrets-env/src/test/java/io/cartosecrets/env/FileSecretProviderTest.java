@@ -2,10 +2,11 @@ package io.cartosecrets.env;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretAccessDeniedException;
@@ -43,7 +44,7 @@ class FileSecretProviderTest {
 
   @BeforeEach
   void clearLogs() {
-    LogCapture.clear();
+    CapturedLogs.clear();
   }
 
   private Path write(String name, String content) throws IOException {
@@ -127,8 +128,8 @@ class FileSecretProviderTest {
     assertThat(p.fetch().reveal()).isEqualTo(" " + a + " " + b);
     p.fetch();
 
-    assertThat(LogCapture.lines(Level.WARN, "starts or ends with a space")).hasSize(1);
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(CapturedLogs.lines(Level.WARN, "starts or ends with a space")).hasSize(1);
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -368,7 +369,7 @@ class FileSecretProviderTest {
     Files.setLastModifiedTime(f, FileTime.fromMillis(Files.getLastModifiedTime(f).toMillis() - 60_000));
     p.refresh(s);
 
-    List<LogCapture.Line> warns = LogCapture.lines(Level.WARN, "file:" + f);
+    List<CapturedLogs.Line> warns = CapturedLogs.lines(Level.WARN, "file:" + f);
     assertThat(warns).hasSize(1);
     assertThat(warns.get(0).text())
         .contains("readable by its group and all other users (mode 0644)")
@@ -377,8 +378,8 @@ class FileSecretProviderTest {
     assertThat(warns.get(0).logger()).isEqualTo(FileSecretProvider.class.getName());
 
     FileSecretProvider.of(f).fetch();
-    assertThat(LogCapture.lines(Level.WARN, "file:" + f)).as("a second provider warns once too").hasSize(2);
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(CapturedLogs.lines(Level.WARN, "file:" + f)).as("a second provider warns once too").hasSize(2);
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -391,9 +392,9 @@ class FileSecretProviderTest {
     FileSecretProvider.of(g).fetch();
     FileSecretProvider.of(o).fetch();
 
-    assertThat(LogCapture.lines(Level.WARN, "file:" + g).get(0).text())
+    assertThat(CapturedLogs.lines(Level.WARN, "file:" + g).get(0).text())
         .contains("readable by its group (mode 0440)");
-    assertThat(LogCapture.lines(Level.WARN, "file:" + o).get(0).text())
+    assertThat(CapturedLogs.lines(Level.WARN, "file:" + o).get(0).text())
         .contains("readable by all other users (mode 0604)");
   }
 
@@ -404,7 +405,7 @@ class FileSecretProviderTest {
 
     FileSecretProvider.of(f).fetch();
 
-    assertThat(LogCapture.lines(Level.WARN, "file:" + f)).isEmpty();
+    assertThat(CapturedLogs.lines(Level.WARN, "file:" + f)).isEmpty();
   }
 
   // ---- refresh ----

@@ -2,8 +2,9 @@ package io.cartosecrets.env;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretProvider;
 import io.cartosecrets.testkit.Canaries;
@@ -35,7 +36,7 @@ class FileWatchTest {
 
   @BeforeEach
   void clearLogs() {
-    LogCapture.clear();
+    CapturedLogs.clear();
   }
 
   @AfterEach
@@ -106,7 +107,7 @@ class FileWatchTest {
       assertThat(updated.source()).isEqualTo("file:" + vol.file());
       current = updated;
     }
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -284,9 +285,9 @@ class FileWatchTest {
 
     // The log line is written right after the callback returns: wait for it on a closed watch.
     p.close();
-    assertThat(LogCapture.lines(Level.WARN, "change callback failed with java.lang.IllegalStateException"))
+    assertThat(CapturedLogs.lines(Level.WARN, "change callback failed with java.lang.IllegalStateException"))
         .isNotEmpty();
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -296,7 +297,7 @@ class FileWatchTest {
     SecretProvider.Watch w = p.watch(() -> {});
 
     assertThat(w).isSameAs(SecretProvider.Watch.NONE);
-    assertThat(LogCapture.lines(Level.WARN, "cannot watch directory")).hasSize(1);
+    assertThat(CapturedLogs.lines(Level.WARN, "cannot watch directory")).hasSize(1);
     assertThat(p.openWatches()).isZero();
   }
 }

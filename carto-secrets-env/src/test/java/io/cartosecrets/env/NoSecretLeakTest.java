@@ -2,8 +2,9 @@ package io.cartosecrets.env;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.CartoToken;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.Secret;
@@ -40,7 +41,7 @@ class NoSecretLeakTest {
 
   @BeforeEach
   void clearLogs() {
-    LogCapture.clear();
+    CapturedLogs.clear();
   }
 
   private static String everything(Throwable t) {
@@ -105,7 +106,7 @@ class NoSecretLeakTest {
     assertThat(e.source()).startsWith("file:" + f);
     assertThat(Canaries.findIn(everything(e))).as("exception").isEmpty();
     assertThat(Canaries.findIn(p.toString())).isEmpty();
-    assertThat(Canaries.findIn(LogCapture.allText())).as("logs").isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).as("logs").isEmpty();
   }
 
   static Stream<Arguments> badEnvValues() {
@@ -132,7 +133,7 @@ class NoSecretLeakTest {
 
     assertThat(e).as(what).isNotNull();
     assertThat(Canaries.findIn(everything(e))).isEmpty();
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -149,7 +150,7 @@ class NoSecretLeakTest {
       assertThat(e).isNotNull();
       assertThat(Canaries.findIn(everything(e))).isEmpty();
     }
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -188,8 +189,8 @@ class NoSecretLeakTest {
         .build();
     seen.append(env).append(env.fetch()).append(env.refresh(env.fetch()));
 
-    assertThat(LogCapture.lines()).isNotEmpty(); // the permission and edge-space warnings at least
+    assertThat(CapturedLogs.lines()).isNotEmpty(); // the permission and edge-space warnings at least
     assertThat(Canaries.findIn(seen.toString())).isEmpty();
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 }

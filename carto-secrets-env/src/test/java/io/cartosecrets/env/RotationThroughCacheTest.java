@@ -2,6 +2,7 @@ package io.cartosecrets.env;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.CartoClient;
 import io.cartosecrets.CartoToken;
 import io.cartosecrets.RefreshingTokenProvider;
@@ -31,7 +32,7 @@ class RotationThroughCacheTest {
 
   @BeforeEach
   void clearLogs() {
-    LogCapture.clear();
+    CapturedLogs.clear();
   }
 
   @Test
@@ -72,7 +73,7 @@ class RotationThroughCacheTest {
     for (TokenEvent e : events) {
       assertThat(Canaries.findIn(e.toString())).isEmpty();
     }
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   @Test
@@ -133,7 +134,7 @@ class RotationThroughCacheTest {
         assertThat(rotated.tryAcquire(10, TimeUnit.SECONDS)).as("rotation %d seen", i).isTrue();
       }
     }
-    assertThat(Canaries.findIn(LogCapture.allText())).isEmpty();
+    assertThat(Canaries.findIn(CapturedLogs.allText())).isEmpty();
   }
 
   private static String startedUrl(MockWebServer server) throws IOException {

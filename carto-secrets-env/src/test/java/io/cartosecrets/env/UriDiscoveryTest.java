@@ -2,7 +2,7 @@ package io.cartosecrets.env;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.cartosecrets.ConfigurationException;

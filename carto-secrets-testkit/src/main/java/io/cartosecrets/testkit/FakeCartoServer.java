@@ -1,11 +1,13 @@
 package io.cartosecrets.testkit;
 
+import io.cartosecrets.testkit.canary.StandInTraffic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.regex.Pattern;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -96,6 +97,7 @@ public final class FakeCartoServer implements AutoCloseable {
   public static final String OAUTH_AUDIENCE = "carto-cloud-native-api";
 
   private static final Logger LOG = LoggerFactory.getLogger(FakeCartoServer.class);
+  private static final Pattern TOKEN_IN_PATH = Pattern.compile("(/v3/tokens/)[^/?# ]+");
 
   private final Options options;
   private final MockWebServer server;
@@ -127,13 +129,9 @@ public final class FakeCartoServer implements AutoCloseable {
             options.oauthTokenLifetime(),
             new OAuthEndpoint.RateLimit(options.oauthRateLimitMax(), options.oauthRateLimitWindow()));
     this.server = new MockWebServer();
-    server.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            return handle(request);
-          }
-        });
+    // CARTO's Tokens API addresses a token by its value: GET, PATCH and DELETE /v3/tokens/{token}.
+    server.setDispatcher(StandInTraffic.recording(
+        "FakeCartoServer", line -> TOKEN_IN_PATH.matcher(line).replaceAll("$1{token}"), this::handle));
     try {
       server.start(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
     } catch (IOException e) {

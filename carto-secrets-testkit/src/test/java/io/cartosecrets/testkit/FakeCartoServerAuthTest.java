@@ -2,7 +2,7 @@ package io.cartosecrets.testkit;
 
 import static io.cartosecrets.testkit.TestHttp.getSql;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cartosecrets.testkit.TestHttp.Reply;

@@ -2,6 +2,8 @@ package io.cartosecrets.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cartosecrets.testkit.canary.CapturedLogs;
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretException;
 import io.cartosecrets.testkit.Canaries;
@@ -83,7 +85,7 @@ class CanaryTest {
       r.run();
       throw new AssertionError("expected a failure");
     } catch (SecretException e) {
-      Leaks.assertNoCanary(e);
+      Leakproof.assertNoCanaryIn(e);
       seen.add(e.toString());
     }
   }
@@ -160,7 +162,7 @@ class CanaryTest {
     }
     f.vault.requests().forEach(r -> seen.add(r.toString()));
 
-    String slf4j = Files.readString(Path.of(System.getProperty("vault.tests.log")), StandardCharsets.UTF_8);
+    String slf4j = CapturedLogs.allText();
     String julText;
     synchronized (jul) {
       julText = jul.toString();
@@ -169,8 +171,8 @@ class CanaryTest {
         .contains("succeeded; Vault token").contains("renewed Vault token").contains("unchanged at version");
     assertThat(julText).as("java.util.logging was captured").contains("MockWebServer");
     assertThat(Canaries.all()).hasSizeGreaterThan(10);
-    Leaks.assertNoCanary("SLF4J log at TRACE", slf4j);
-    Leaks.assertNoCanary("java.util.logging at ALL", julText);
-    Leaks.assertNoCanary("toString, descriptions and recorded requests", String.join("\n", seen));
+    Leakproof.assertNoCanaryIn("SLF4J log at TRACE", slf4j);
+    Leakproof.assertNoCanaryIn("java.util.logging at ALL", julText);
+    Leakproof.assertNoCanaryIn("toString, descriptions and recorded requests", String.join("\n", seen));
   }
 }

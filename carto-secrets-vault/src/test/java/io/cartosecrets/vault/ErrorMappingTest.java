@@ -1,9 +1,10 @@
 package io.cartosecrets.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowableOfType;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.SecretAccessDeniedException;
 import io.cartosecrets.SecretException;
@@ -38,7 +39,7 @@ class ErrorMappingTest {
       T e = catchThrowableOfType(type, p::fetch);
       assertThat(e).as("expected %s", type.getSimpleName()).isNotNull();
       assertThat(e.source()).isEqualTo(p.description());
-      Leaks.assertNoCanary(e);
+      Leakproof.assertNoCanaryIn(e);
       return e;
     }
   }
@@ -227,7 +228,7 @@ class ErrorMappingTest {
       assertThat(e.retryable()).isTrue();
       assertThat(e.getMessage()).contains("503").contains("sealed");
       assertThat(e.errorCode()).contains("503");
-      Leaks.assertNoCanary(e);
+      Leakproof.assertNoCanaryIn(e);
       f.vault.unseal();
       assertThat(p.fetch().reveal()).isEqualTo(token);
     }
@@ -400,6 +401,6 @@ class ErrorMappingTest {
     Throwable pasted = catchThrowableOfType(ConfigurationException.class, () -> VaultSecretProvider.fromUri(
         SecretUri.parse("vault:kv/carto?role_id=r&secret_id=" + secretId), f.env::get));
     assertThat(pasted).hasMessageContaining("a token value was given where a reference");
-    Leaks.assertNoCanary(pasted);
+    Leakproof.assertNoCanaryIn(pasted);
   }
 }

@@ -1,8 +1,9 @@
 package io.cartosecrets.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowableOfType;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.testkit.FakeClock;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.FakeVault;
@@ -176,7 +177,7 @@ class FakeVaultProtocolTest {
       assertThat(r.bodyFields()).containsExactly("data");
       assertThat(r.tokenAccessor()).isEqualTo(fake.accessorOf(fake.rootToken()));
       assertThat(r.vaultRequestHeader()).isTrue();
-      Leaks.assertNoCanary("recorded request", r.toString());
+      Leakproof.assertNoCanaryIn("recorded request", r.toString());
     });
   }
 }

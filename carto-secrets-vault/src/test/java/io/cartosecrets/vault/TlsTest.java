@@ -1,9 +1,10 @@
 package io.cartosecrets.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cartosecrets.testkit.canary.Leakproof.assertThatThrownBy;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowableOfType;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.ConfigurationException;
 import io.cartosecrets.SecretUnavailableException;
 import io.cartosecrets.testkit.FakeClock;
@@ -83,7 +84,7 @@ class TlsTest {
 
       assertThat(e.getMessage()).contains("could not reach Vault").contains("SSLHandshakeException");
       assertThat(e.getCause()).isInstanceOf(SSLException.class);
-      Leaks.assertNoCanary(e);
+      Leakproof.assertNoCanaryIn(e);
     }
     assertThat(vault.requests()).isEmpty();
   }

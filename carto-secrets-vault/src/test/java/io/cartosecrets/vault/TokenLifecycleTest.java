@@ -1,8 +1,9 @@
 package io.cartosecrets.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowableOfType;
 
+import io.cartosecrets.testkit.canary.Leakproof;
 import io.cartosecrets.SecretAccessDeniedException;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.vault.AppRole;
@@ -280,7 +281,7 @@ class TokenLifecycleTest {
 
       assertThat(e.getMessage()).contains("rejected the token from env:VAULT_TOKEN")
           .contains("cannot obtain another one");
-      Leaks.assertNoCanary(e);
+      Leakproof.assertNoCanaryIn(e);
     }
   }
 

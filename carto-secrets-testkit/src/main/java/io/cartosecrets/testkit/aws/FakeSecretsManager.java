@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cartosecrets.testkit.TestTokens;
+import io.cartosecrets.testkit.canary.StandInTraffic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -32,7 +33,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -202,12 +202,7 @@ public final class FakeSecretsManager implements AutoCloseable {
       calls.put(op, new AtomicInteger());
     }
     this.server = new MockWebServer();
-    server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return handle(request);
-      }
-    });
+    server.setDispatcher(StandInTraffic.recording("FakeSecretsManager", this::handle));
     try {
       server.start(InetAddress.getLoopbackAddress(), 0);
     } catch (IOException e) {

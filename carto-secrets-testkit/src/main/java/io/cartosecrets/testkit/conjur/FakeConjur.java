@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.TestTokens;
+import io.cartosecrets.testkit.canary.StandInTraffic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -96,7 +97,7 @@ public final class FakeConjur implements AutoCloseable {
     this.ca = certs.ca;
     try {
       server.useHttps(certs.server.sslSocketFactory());
-      server.setDispatcher(new ConjurDispatcher());
+      server.setDispatcher(StandInTraffic.recording("FakeConjur", new ConjurDispatcher()::dispatch));
       server.start(InetAddress.getByName("localhost"), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("FakeConjur could not start", e);

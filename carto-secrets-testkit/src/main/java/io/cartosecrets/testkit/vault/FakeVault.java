@@ -2,6 +2,7 @@ package io.cartosecrets.testkit.vault;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cartosecrets.testkit.canary.StandInTraffic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -64,7 +65,7 @@ public final class FakeVault implements AutoCloseable {
   private FakeVault(Clock clock, SSLSocketFactory tls) {
     this.state = new VaultState(clock);
     this.server = new MockWebServer();
-    server.setDispatcher(new VaultDispatcher());
+    server.setDispatcher(StandInTraffic.recording("FakeVault", new VaultDispatcher()::dispatch));
     if (tls != null) {
       server.useHttps(tls);
     }
