@@ -11,6 +11,7 @@ import io.cartosecrets.SecretException;
 import io.cartosecrets.SecretFormatException;
 import io.cartosecrets.SecretNotFoundException;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.LogCapture;
 import io.cartosecrets.testkit.TestTokens;
 import java.util.ArrayList;
 import java.util.HashMap;

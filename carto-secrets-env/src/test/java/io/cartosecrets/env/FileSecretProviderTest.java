@@ -14,6 +14,7 @@ import io.cartosecrets.SecretFormatException;
 import io.cartosecrets.SecretNotFoundException;
 import io.cartosecrets.SecretUnavailableException;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.LogCapture;
 import io.cartosecrets.testkit.TestTokens;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cartosecrets.Secret;
 import io.cartosecrets.SecretProvider;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.LogCapture;
 import io.cartosecrets.testkit.TestTokens;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -10,6 +10,7 @@ import io.cartosecrets.Secret;
 import io.cartosecrets.SecretException;
 import io.cartosecrets.SecretProviders;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.LogCapture;
 import io.cartosecrets.testkit.TestTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -8,6 +8,7 @@ import io.cartosecrets.RefreshingTokenProvider;
 import io.cartosecrets.TokenEvent;
 import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.FakeClock;
+import io.cartosecrets.testkit.LogCapture;
 import io.cartosecrets.testkit.ManualScheduler;
 import io.cartosecrets.testkit.TestTokens;
 import java.io.IOException;
