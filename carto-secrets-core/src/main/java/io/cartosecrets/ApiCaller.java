@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -175,8 +176,24 @@ final class ApiCaller {
       case 429:
         return new CartoRateLimitException(e);
       default:
-        return status >= 500 ? new CartoServerException(e) : new CartoApiException(e, null);
+        return status >= 500 ? new CartoServerException(e) : new CartoApiException(e, redirectNotFollowed(response, secret));
     }
+  }
+
+  /**
+   * For a 3xx that came back (OkHttp follows the others): where it pointed, as an origin only, since
+   * a hostile Location may carry anything in its path or query.
+   */
+  private static String redirectNotFollowed(Response response, String secret) {
+    String location = response.header("Location");
+    HttpUrl from = response.request().url();
+    HttpUrl to = response.isRedirect() && location != null ? from.resolve(location) : null;
+    if (to == null) {
+      return null;
+    }
+    String origin = to.scheme() + "://" + to.host() + ":" + to.port();
+    return Redactor.redact("The redirect to " + origin + " was not followed"
+        + (from.isHttps() && !to.isHttps() ? ": it leaves https" : ""), secret);
   }
 
   /** CARTO's {@code error} (string or array), else a bounded, masked excerpt of the body. */

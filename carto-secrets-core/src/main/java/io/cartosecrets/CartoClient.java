@@ -24,9 +24,10 @@ import okhttp3.OkHttpClient;
  *
  * <p>The token travels only in the {@code Authorization: Bearer} header, added by an OkHttp
  * application interceptor for requests to the API base URL's origin; it is never put in a URL, and
- * a redirect to another host, port or scheme does not carry it. On a 401 the client reports the
- * token as rejected, and retries once if the provider then has a different token. The client keeps
- * no copy of the token.
+ * a redirect to another host, port or scheme does not carry it (one from https to http is not
+ * followed at all: it comes back as a {@link CartoApiException} with the 3xx). On a 401 the client
+ * reports the token as rejected, and retries once if the provider then has a different token. The
+ * client keeps no copy of the token.
  */
 public final class CartoClient implements AutoCloseable {
   /** CARTO's US region, the default base URL of CARTO's own SDKs. */
@@ -46,7 +47,9 @@ public final class CartoClient implements AutoCloseable {
     this.tokenProvider = b.tokenProvider;
     OkHttpClient base = b.okHttpClient;
     this.ownsHttp = base == null;
-    OkHttpClient.Builder hb = base == null ? new OkHttpClient.Builder().followSslRedirects(false) : base.newBuilder();
+    // Never from https to http, whoever built the OkHttpClient (OkHttp's default follows): plain http
+    // is refused for the base URL off loopback, and a downgraded hop would carry the query in clear.
+    OkHttpClient.Builder hb = (base == null ? new OkHttpClient.Builder() : base.newBuilder()).followSslRedirects(false);
     if (b.connectTimeout != null) {
       hb.connectTimeout(b.connectTimeout);
     }
