@@ -36,8 +36,11 @@ public final class BearerAuthInterceptor implements Interceptor {
     }
     CartoToken token = provider.currentToken();
     Response response = chain.proceed(withToken(request, token));
-    // A 401 from another origin (after a redirect) says nothing about our token.
-    if (response.code() != 401 || !sameOrigin(response.request().url())) {
+    // A 401 says something about our token only if the request it answers carried it: not from
+    // another origin after a redirect, nor from ours after a hop elsewhere (OkHttp dropped the
+    // header on leaving, and nothing adds it back below this interceptor).
+    Request answered = response.request();
+    if (response.code() != 401 || !sameOrigin(answered.url()) || answered.header("Authorization") == null) {
       return response;
     }
     CartoToken next = provider.tokenRejected(token);
