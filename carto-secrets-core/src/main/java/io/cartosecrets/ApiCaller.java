@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cartosecrets.internal.DisplayPath;
 import io.cartosecrets.internal.Redactor;
+import io.cartosecrets.internal.SentTokens;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
@@ -91,7 +92,9 @@ final class ApiCaller {
         LOG.debug("{} {} answered {}; retry {} of {} in {} ms", method, path, error.statusCode(), attempt + 1, maxRetries, delay.toMillis());
         pause(delay, error);
       } catch (IOException e) {
-        CartoTransportException error = transportError(method, path, request.url().host(), e);
+        SentTokens sent = call.tag(SentTokens.class);
+        CartoTransportException error =
+            transportError(method, path, request.url().host(), e, sent == null ? new String[0] : sent.values());
         if (!mayRetry) {
           throw error;
         }
@@ -139,7 +142,9 @@ final class ApiCaller {
     try {
       return MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      String type = response.header("Content-Type", "no content type");
+      // The server chose the type's text, and may have put the request's token in it.
+      CartoToken token = response.request().tag(CartoToken.class);
+      String type = truncate(Redactor.redact(response.header("Content-Type", "no content type"), token == null ? null : token.reveal()), 100);
       throw new CartoResponseException(
           response.code(), method, path, "not JSON (" + type + ", " + text.length() + " characters)");
     }
@@ -243,7 +248,7 @@ final class ApiCaller {
     }
   }
 
-  private static CartoTransportException transportError(String method, String path, String host, IOException e) {
+  private static CartoTransportException transportError(String method, String path, String host, IOException e, String[] sent) {
     String what;
     if (e instanceof SocketTimeoutException) {
       String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
@@ -257,7 +262,8 @@ final class ApiCaller {
     } else {
       what = "I/O error " + e.getClass().getSimpleName();
     }
-    return new CartoTransportException(method, path, what + " (host " + host + ")", e);
+    // The cause's text may quote what the server sent (OkHttp's parse errors do), so it is masked of the tokens sent.
+    return new CartoTransportException(method, path, what + " (host " + host + ")", Redactor.scrub(e, sent));
   }
 
   private static String truncate(String s, int max) {

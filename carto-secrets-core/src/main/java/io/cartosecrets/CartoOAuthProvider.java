@@ -105,8 +105,12 @@ public final class CartoOAuthProvider implements SecretProvider {
       }
       return out.build();
     } catch (IOException e) {
+      // OkHttp quotes what it could not parse (a status line, a chunk header), which the endpoint controls.
       throw new SecretUnavailableException(
-          description, "the token endpoint " + tokenUrl.host() + " could not be reached: " + e.getClass().getSimpleName(), "io", e);
+          description,
+          "the token endpoint " + tokenUrl.host() + " could not be reached: " + e.getClass().getSimpleName(),
+          "io",
+          Redactor.scrub(e, secret.reveal(), id.reveal()));
     }
   }
 
