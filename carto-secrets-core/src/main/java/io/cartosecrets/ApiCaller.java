@@ -9,6 +9,7 @@ import io.cartosecrets.internal.SentTokens;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -204,10 +205,18 @@ final class ApiCaller {
   /** CARTO's {@code error} (string or array), else a bounded, masked excerpt of the body. */
   private static String errorMessage(Response response, String secret) {
     String text;
+    boolean cut;
     try {
-      text = response.peekBody(MAX_ERROR_BODY).string();
+      // One byte more than is read in, to know whether the body was cut.
+      byte[] peeked = response.peekBody(MAX_ERROR_BODY + 1).bytes();
+      cut = peeked.length > MAX_ERROR_BODY;
+      text = new String(peeked, 0, Math.min(peeked.length, MAX_ERROR_BODY), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "(error body unreadable: " + e.getClass().getSimpleName() + ")";
+    }
+    if (cut) {
+      // Not JSON once cut; and a token across the cut would not be recognised.
+      return truncate(Redactor.redactCut(text, secret).strip(), 500);
     }
     String message = text.strip();
     try {

@@ -51,6 +51,24 @@ public final class Redactor {
   }
 
   /**
+   * Masks {@code text}, the start of a longer text cut at an arbitrary point (a bounded read of a
+   * body). A secret across the cut is no longer recognised, by value or by shape, so the run of
+   * token characters ({@code A-Z a-z 0-9 . _ ~ + / = -}: JWTs, Base64, hex keys) that the cut
+   * ends in is dropped first.
+   */
+  public static String redactCut(String text, String... secrets) {
+    int end = text.length();
+    while (end > 0 && isTokenChar(text.charAt(end - 1))) {
+      end--;
+    }
+    return redact(text.substring(0, end), secrets);
+  }
+
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || ".-_~+/=".indexOf(c) >= 0;
+  }
+
+  /**
    * {@code t} itself when no message in its chain (causes and suppressed included) changes under
    * {@link #redact}; otherwise a copy of the chain with every message masked, each link keeping its
    * class name and stack trace. For I/O errors: OkHttp quotes what it could not parse (a status
