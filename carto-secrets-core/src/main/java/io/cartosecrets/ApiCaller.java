@@ -5,15 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cartosecrets.internal.DisplayPath;
 import io.cartosecrets.internal.Redactor;
+import io.cartosecrets.internal.SentTokens;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -90,7 +93,9 @@ final class ApiCaller {
         LOG.debug("{} {} answered {}; retry {} of {} in {} ms", method, path, error.statusCode(), attempt + 1, maxRetries, delay.toMillis());
         pause(delay, error);
       } catch (IOException e) {
-        CartoTransportException error = transportError(method, path, request.url().host(), e);
+        SentTokens sent = call.tag(SentTokens.class);
+        CartoTransportException error =
+            transportError(method, path, request.url().host(), e, sent == null ? new String[0] : sent.values());
         if (!mayRetry) {
           throw error;
         }
@@ -138,7 +143,9 @@ final class ApiCaller {
     try {
       return MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      String type = response.header("Content-Type", "no content type");
+      // The server chose the type's text, and may have put the request's token in it.
+      CartoToken token = response.request().tag(CartoToken.class);
+      String type = truncate(Redactor.redact(response.header("Content-Type", "no content type"), token == null ? null : token.reveal()), 100);
       throw new CartoResponseException(
           response.code(), method, path, "not JSON (" + type + ", " + text.length() + " characters)");
     }
@@ -175,17 +182,41 @@ final class ApiCaller {
       case 429:
         return new CartoRateLimitException(e);
       default:
-        return status >= 500 ? new CartoServerException(e) : new CartoApiException(e, null);
+        return status >= 500 ? new CartoServerException(e) : new CartoApiException(e, redirectNotFollowed(response, secret));
     }
+  }
+
+  /**
+   * For a 3xx that came back (OkHttp follows the others): where it pointed, as an origin only, since
+   * a hostile Location may carry anything in its path or query.
+   */
+  private static String redirectNotFollowed(Response response, String secret) {
+    String location = response.header("Location");
+    HttpUrl from = response.request().url();
+    HttpUrl to = response.isRedirect() && location != null ? from.resolve(location) : null;
+    if (to == null) {
+      return null;
+    }
+    String origin = to.scheme() + "://" + to.host() + ":" + to.port();
+    return Redactor.redact("The redirect to " + origin + " was not followed"
+        + (from.isHttps() && !to.isHttps() ? ": it leaves https" : ""), secret);
   }
 
   /** CARTO's {@code error} (string or array), else a bounded, masked excerpt of the body. */
   private static String errorMessage(Response response, String secret) {
     String text;
+    boolean cut;
     try {
-      text = response.peekBody(MAX_ERROR_BODY).string();
+      // One byte more than is read in, to know whether the body was cut.
+      byte[] peeked = response.peekBody(MAX_ERROR_BODY + 1).bytes();
+      cut = peeked.length > MAX_ERROR_BODY;
+      text = new String(peeked, 0, Math.min(peeked.length, MAX_ERROR_BODY), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "(error body unreadable: " + e.getClass().getSimpleName() + ")";
+    }
+    if (cut) {
+      // Not JSON once cut; and a token across the cut would not be recognised.
+      return truncate(Redactor.redactCut(text, secret).strip(), 500);
     }
     String message = text.strip();
     try {
@@ -226,7 +257,7 @@ final class ApiCaller {
     }
   }
 
-  private static CartoTransportException transportError(String method, String path, String host, IOException e) {
+  private static CartoTransportException transportError(String method, String path, String host, IOException e, String[] sent) {
     String what;
     if (e instanceof SocketTimeoutException) {
       String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
@@ -240,7 +271,8 @@ final class ApiCaller {
     } else {
       what = "I/O error " + e.getClass().getSimpleName();
     }
-    return new CartoTransportException(method, path, what + " (host " + host + ")", e);
+    // The cause's text may quote what the server sent (OkHttp's parse errors do), so it is masked of the tokens sent.
+    return new CartoTransportException(method, path, what + " (host " + host + ")", Redactor.scrub(e, sent));
   }
 
   private static String truncate(String s, int max) {

@@ -24,9 +24,10 @@ import okhttp3.OkHttpClient;
  *
  * <p>The token travels only in the {@code Authorization: Bearer} header, added by an OkHttp
  * application interceptor for requests to the API base URL's origin; it is never put in a URL, and
- * a redirect to another host, port or scheme does not carry it. On a 401 the client reports the
- * token as rejected, and retries once if the provider then has a different token. The client keeps
- * no copy of the token.
+ * a redirect to another host, port or scheme does not carry it (one from https to http is not
+ * followed at all: it comes back as a {@link CartoApiException} with the 3xx). On a 401 the client
+ * reports the token as rejected, and retries once if the provider then has a different token. The
+ * client keeps no copy of the token.
  */
 public final class CartoClient implements AutoCloseable {
   /** CARTO's US region, the default base URL of CARTO's own SDKs. */
@@ -41,12 +42,14 @@ public final class CartoClient implements AutoCloseable {
   private final boolean ownsHttp;
   private final ApiCaller caller;
 
-  private CartoClient(Builder b) {
+  private CartoClient(Builder b, TokenProvider tokenProvider) {
     this.baseUrl = b.baseUrl;
-    this.tokenProvider = b.tokenProvider;
+    this.tokenProvider = tokenProvider;
     OkHttpClient base = b.okHttpClient;
     this.ownsHttp = base == null;
-    OkHttpClient.Builder hb = base == null ? new OkHttpClient.Builder().followSslRedirects(false) : base.newBuilder();
+    // Never from https to http, whoever built the OkHttpClient (OkHttp's default follows): plain http
+    // is refused for the base URL off loopback, and a downgraded hop would carry the query in clear.
+    OkHttpClient.Builder hb = (base == null ? new OkHttpClient.Builder() : base.newBuilder()).followSslRedirects(false);
     if (b.connectTimeout != null) {
       hb.connectTimeout(b.connectTimeout);
     }
@@ -204,6 +207,7 @@ public final class CartoClient implements AutoCloseable {
   public static final class Builder {
     private HttpUrl baseUrl = HttpUrl.get(DEFAULT_BASE_URL);
     private TokenProvider tokenProvider;
+    private SecretProvider secretSource;
     private OkHttpClient okHttpClient;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration readTimeout = Duration.ofSeconds(75);
@@ -243,12 +247,18 @@ public final class CartoClient implements AutoCloseable {
     /** The token source, used as it is. */
     public Builder tokenProvider(TokenProvider provider) {
       this.tokenProvider = Objects.requireNonNull(provider, "provider");
+      this.secretSource = null;
       return this;
     }
 
-    /** The token source, wrapped in a {@link RefreshingTokenProvider} with default settings. */
+    /**
+     * The token source, wrapped in a {@link RefreshingTokenProvider} with default settings. A
+     * {@link CartoOAuthProvider} given here has its token exchange logged at this client's {@link
+     * #httpLogging} level.
+     */
     public Builder secretProvider(SecretProvider source) {
-      this.tokenProvider = RefreshingTokenProvider.create(Objects.requireNonNull(source, "source"));
+      this.secretSource = Objects.requireNonNull(source, "source");
+      this.tokenProvider = null;
       return this;
     }
 
@@ -318,7 +328,9 @@ public final class CartoClient implements AutoCloseable {
 
     /**
      * Logs each HTTP exchange for debugging, with credentials masked; see {@link HttpLogLevel}.
-     * Off by default.
+     * Off by default. This includes the OAuth token exchange when the source given to {@link
+     * #secretProvider} is a {@link CartoOAuthProvider} (one used through {@link #tokenProvider} logs
+     * as its own builder says).
      */
     public Builder httpLogging(HttpLogLevel level) {
       this.httpLogLevel = Objects.requireNonNull(level, "level");
@@ -334,12 +346,19 @@ public final class CartoClient implements AutoCloseable {
      * @throws ConfigurationException if no token source was given
      */
     public CartoClient build() {
-      if (tokenProvider == null) {
+      if (tokenProvider == null && secretSource == null) {
         throw new ConfigurationException(
             "CartoClient needs a token source: tokenProvider(...) or secretProvider(...),"
                 + " e.g. secretProvider(SecretProviders.fromUri(\"env:CARTO_API_TOKEN\"))");
       }
-      return new CartoClient(this);
+      if (tokenProvider != null) {
+        return new CartoClient(this, tokenProvider);
+      }
+      // Wrapped here, not in secretProvider(...), so that an OAuth exchange logs at the level set
+      // by httpLogging(...) whichever of the two was called first.
+      SecretProvider source =
+          secretSource instanceof CartoOAuthProvider oauth ? oauth.withHttpLogging(httpLogLevel) : secretSource;
+      return new CartoClient(this, RefreshingTokenProvider.create(source));
     }
   }
 }

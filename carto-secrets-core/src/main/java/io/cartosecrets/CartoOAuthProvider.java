@@ -1,6 +1,7 @@
 package io.cartosecrets;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cartosecrets.internal.RedactingHttpLogger;
 import io.cartosecrets.internal.Redactor;
 import io.cartosecrets.internal.Urls;
 import java.io.IOException;
@@ -43,13 +44,19 @@ public final class CartoOAuthProvider implements SecretProvider {
   private final OkHttpClient http;
   private final Clock clock;
   private final String description;
+  private final Builder settings;
 
   private CartoOAuthProvider(Builder b) {
+    this.settings = b.copy();
     this.clientId = b.clientId;
     this.clientSecret = b.clientSecret;
     this.tokenUrl = b.tokenUrl;
     this.audience = b.audience;
-    this.http = b.http != null ? b.http : new OkHttpClient.Builder().followRedirects(false).callTimeout(Duration.ofSeconds(30)).build();
+    OkHttpClient given = b.http != null ? b.http : new OkHttpClient.Builder().followRedirects(false).callTimeout(Duration.ofSeconds(30)).build();
+    this.http =
+        b.httpLogLevel == HttpLogLevel.NONE
+            ? given
+            : given.newBuilder().addNetworkInterceptor(new RedactingHttpLogger(b.httpLogLevel)).build();
     this.clock = b.clock;
     StringBuilder d = new StringBuilder("carto-oauth:?client_id=").append(clientId.description())
         .append("&client_secret=").append(clientSecret.description());
@@ -63,6 +70,17 @@ public final class CartoOAuthProvider implements SecretProvider {
     return new Builder();
   }
 
+  /**
+   * This provider with its exchange logged at {@code level}, for a CartoClient built with {@code
+   * httpLogging}; itself when {@code level} is NONE or its own builder already chose a level.
+   */
+  CartoOAuthProvider withHttpLogging(HttpLogLevel level) {
+    if (level == HttpLogLevel.NONE || settings.httpLogLevel != HttpLogLevel.NONE) {
+      return this;
+    }
+    return settings.copy().httpLogging(level).build();
+  }
+
   /** Loads the client credentials and exchanges them for a new access token. */
   @Override
   public Secret fetch() {
@@ -73,6 +91,8 @@ public final class CartoOAuthProvider implements SecretProvider {
             .url(tokenUrl)
             .header("Accept", "application/json")
             .header("User-Agent", CartoClient.USER_AGENT)
+            // For the HTTP log, which masks a known secret wherever the endpoint echoes it.
+            .tag(Secret.class, secret)
             .post(
                 new FormBody.Builder()
                     .add("grant_type", "client_credentials")
@@ -105,8 +125,12 @@ public final class CartoOAuthProvider implements SecretProvider {
       }
       return out.build();
     } catch (IOException e) {
+      // OkHttp quotes what it could not parse (a status line, a chunk header), which the endpoint controls.
       throw new SecretUnavailableException(
-          description, "the token endpoint " + tokenUrl.host() + " could not be reached: " + e.getClass().getSimpleName(), "io", e);
+          description,
+          "the token endpoint " + tokenUrl.host() + " could not be reached: " + e.getClass().getSimpleName(),
+          "io",
+          Redactor.scrub(e, secret.reveal(), id.reveal()));
     }
   }
 
@@ -160,8 +184,21 @@ public final class CartoOAuthProvider implements SecretProvider {
     private String audience = DEFAULT_AUDIENCE;
     private OkHttpClient http;
     private Clock clock = Clock.systemUTC();
+    private HttpLogLevel httpLogLevel = HttpLogLevel.NONE;
 
     private Builder() {}
+
+    private Builder copy() {
+      Builder b = new Builder();
+      b.clientId = clientId;
+      b.clientSecret = clientSecret;
+      b.tokenUrl = tokenUrl;
+      b.audience = audience;
+      b.http = http;
+      b.clock = clock;
+      b.httpLogLevel = httpLogLevel;
+      return b;
+    }
 
     /** Where the client id is kept, e.g. {@code SecretProviders.fromUri("env:CARTO_CLIENT_ID")}. */
     public Builder clientId(SecretProvider provider) {
@@ -194,6 +231,16 @@ public final class CartoOAuthProvider implements SecretProvider {
     /** The OkHttp client for the token endpoint; it must not add credentials of its own. */
     public Builder okHttpClient(OkHttpClient client) {
       this.http = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
+     * Logs each exchange with the token endpoint, with the client secret and the access token
+     * masked; see {@link HttpLogLevel}. Off by default; a {@link CartoClient} given this provider
+     * through {@code secretProvider(...)} applies its own {@code httpLogging} level when this is off.
+     */
+    public Builder httpLogging(HttpLogLevel level) {
+      this.httpLogLevel = Objects.requireNonNull(level, "level");
       return this;
     }
 

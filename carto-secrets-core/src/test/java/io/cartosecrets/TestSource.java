@@ -24,6 +24,13 @@ class TestSource implements SecretProvider {
   /** Counted down when a fetch reaches the gate. */
   volatile CountDownLatch atGate = new CountDownLatch(1);
 
+  /** A source holding {@code value} (minted by the test) instead of a fresh token. */
+  static TestSource holding(String value) {
+    TestSource s = new TestSource();
+    s.value.set(value);
+    return s;
+  }
+
   String rotate() {
     String next = TestTokens.apiAccessToken();
     value.set(next);

@@ -35,9 +35,12 @@ public final class BearerAuthInterceptor implements Interceptor {
       return chain.proceed(request.newBuilder().removeHeader("Authorization").build());
     }
     CartoToken token = provider.currentToken();
-    Response response = chain.proceed(withToken(request, token));
-    // A 401 from another origin (after a redirect) says nothing about our token.
-    if (response.code() != 401 || !sameOrigin(response.request().url())) {
+    Response response = chain.proceed(withToken(chain, request, token));
+    // A 401 says something about our token only if the request it answers carried it: not from
+    // another origin after a redirect, nor from ours after a hop elsewhere (OkHttp dropped the
+    // header on leaving, and nothing adds it back below this interceptor).
+    Request answered = response.request();
+    if (response.code() != 401 || !sameOrigin(answered.url()) || answered.header("Authorization") == null) {
       return response;
     }
     CartoToken next = provider.tokenRejected(token);
@@ -45,10 +48,11 @@ public final class BearerAuthInterceptor implements Interceptor {
       return response;
     }
     response.close();
-    return chain.proceed(withToken(request, next));
+    return chain.proceed(withToken(chain, request, next));
   }
 
-  private static Request withToken(Request request, CartoToken token) {
+  private static Request withToken(Chain chain, Request request, CartoToken token) {
+    chain.call().tag(SentTokens.class, SentTokens::new).add(token);
     return request
         .newBuilder()
         .header("Authorization", "Bearer " + token.reveal())

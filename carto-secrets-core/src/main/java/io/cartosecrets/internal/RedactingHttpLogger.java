@@ -2,7 +2,9 @@ package io.cartosecrets.internal;
 
 import io.cartosecrets.CartoToken;
 import io.cartosecrets.HttpLogLevel;
+import io.cartosecrets.Secret;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -13,13 +15,19 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.Buffer;
+import okio.GzipSource;
+import okio.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Opt-in request logging that cannot print a credential: a network interceptor (so it sees each
  * redirect hop as sent) that only reads. Credential headers are replaced whole; everything else
- * that is printed goes through {@link Redactor} with the request's token.
+ * that is printed goes through {@link Redactor} with the request's token (tag {@link CartoToken})
+ * and any other secret it carries (tag {@link Secret}: the OAuth client secret). Reading the body
+ * for the log does not change what the call returns or throws, except that a timeout that fires
+ * while it is read ends the call there (so a stalled error body is a transport error, not the
+ * status, when logged at BODY).
  */
 public final class RedactingHttpLogger implements Interceptor {
   private static final Logger LOG = LoggerFactory.getLogger("io.cartosecrets.http");
@@ -40,16 +48,17 @@ public final class RedactingHttpLogger implements Interceptor {
       return chain.proceed(request);
     }
     CartoToken token = request.tag(CartoToken.class);
-    String secret = token == null ? null : token.reveal();
+    Secret carried = request.tag(Secret.class);
+    String[] secrets = {token == null ? null : token.reveal(), carried == null ? null : carried.reveal()};
     DisplayPath display = request.tag(DisplayPath.class);
-    String path = display != null ? display.path() : Redactor.redact(request.url().encodedPath(), secret);
+    String path = display != null ? display.path() : Redactor.redact(request.url().encodedPath(), secrets);
     StringBuilder out = new StringBuilder("--> ").append(request.method()).append(' ')
-        .append(display != null ? display.path() : Redactor.redact(request.url().toString(), secret));
+        .append(display != null ? display.path() : Redactor.redact(request.url().toString(), secrets));
     if (level.compareTo(HttpLogLevel.HEADERS) >= 0) {
-      headers(out, request.headers(), token, secret);
+      headers(out, request.headers(), token, secrets);
     }
     if (level == HttpLogLevel.BODY && request.body() != null) {
-      body(out, request.body(), secret);
+      body(out, request.body(), secrets);
     }
     LOG.info("{}", out);
 
@@ -65,20 +74,45 @@ public final class RedactingHttpLogger implements Interceptor {
     StringBuilder in = new StringBuilder("<-- ").append(response.code()).append(' ')
         .append(path).append(" (").append(ms).append(" ms)");
     if (level.compareTo(HttpLogLevel.HEADERS) >= 0) {
-      headers(in, response.headers(), null, secret);
+      headers(in, response.headers(), null, secrets);
     }
     if (level == HttpLogLevel.BODY && isText(response.body().contentType())) {
-      String text = response.peekBody(MAX_BODY).string();
-      in.append("\n").append(Redactor.redact(text, secret));
-      if (text.length() >= MAX_BODY) {
-        in.append("… (truncated)");
-      }
+      body(in, response, secrets);
     }
     LOG.info("{}", in);
     return response;
   }
 
-  private static void headers(StringBuilder sb, Headers headers, CartoToken token, String secret) {
+  /** Up to {@link #MAX_BODY} of the body, decoded when gzip (OkHttp asks for it, and decodes it above this interceptor). */
+  private static void body(StringBuilder sb, Response response, String[] secrets) throws IOException {
+    Buffer text = new Buffer();
+    try {
+      Source source = response.body().source().peek();
+      if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
+        source = new GzipSource(source);
+      }
+      // One byte more than is shown, to know whether the body was cut.
+      while (text.size() <= MAX_BODY && source.read(text, MAX_BODY + 1 - text.size()) != -1) {
+        // reading
+      }
+    } catch (InterruptedIOException e) {
+      // A timeout fired (a read timeout closes the socket) or the call was cancelled: the call is
+      // over either way, and passed on as it is the error still says which timeout it was.
+      throw e;
+    } catch (IOException e) {
+      // Truncated, not gzip after all: the caller meets the same when it reads the body, or does
+      // not mind (an error body, read only in part); logging must not turn it into a failure here.
+      sb.append("\n  (body not logged: ").append(e.getClass().getSimpleName()).append(')');
+      return;
+    }
+    if (text.size() > MAX_BODY) {
+      sb.append("\n").append(Redactor.redactCut(text.readUtf8(MAX_BODY), secrets)).append("… (truncated)");
+    } else {
+      sb.append("\n").append(Redactor.redact(text.readUtf8(), secrets));
+    }
+  }
+
+  private static void headers(StringBuilder sb, Headers headers, CartoToken token, String[] secrets) {
     for (int i = 0; i < headers.size(); i++) {
       String name = headers.name(i);
       sb.append("\n  ").append(name).append(": ");
@@ -88,19 +122,19 @@ public final class RedactingHttpLogger implements Interceptor {
           sb.append(" (token fp=").append(token.fingerprint()).append(')');
         }
       } else {
-        sb.append(Redactor.redact(headers.value(i), secret));
+        sb.append(Redactor.redact(headers.value(i), secrets));
       }
     }
   }
 
-  private static void body(StringBuilder sb, RequestBody body, String secret) throws IOException {
+  private static void body(StringBuilder sb, RequestBody body, String[] secrets) throws IOException {
     if (!isText(body.contentType()) || body.contentLength() > MAX_BODY || body.isOneShot() || body.isDuplex()) {
       sb.append("\n  (body not logged: ").append(body.contentLength()).append(" bytes)");
       return;
     }
     Buffer buffer = new Buffer();
     body.writeTo(buffer);
-    sb.append("\n").append(Redactor.redact(buffer.readUtf8(), secret));
+    sb.append("\n").append(Redactor.redact(buffer.readUtf8(), secrets));
   }
 
   private static boolean isText(MediaType type) {

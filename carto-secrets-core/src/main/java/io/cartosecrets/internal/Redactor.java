@@ -3,6 +3,9 @@ package io.cartosecrets.internal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -45,6 +48,85 @@ public final class Redactor {
     out = SECRET_FIELD.matcher(out).replaceAll("$1" + MASK + "$2");
     out = SECRET_PARAM.matcher(out).replaceAll("$1" + MASK);
     return out;
+  }
+
+  /**
+   * Masks {@code text}, the start of a longer text cut at an arbitrary point (a bounded read of a
+   * body). A secret across the cut is no longer recognised, by value or by shape, so the run of
+   * token characters ({@code A-Z a-z 0-9 . _ ~ + / = -}: JWTs, Base64, hex keys) that the cut
+   * ends in is dropped first.
+   */
+  public static String redactCut(String text, String... secrets) {
+    int end = text.length();
+    while (end > 0 && isTokenChar(text.charAt(end - 1))) {
+      end--;
+    }
+    return redact(text.substring(0, end), secrets);
+  }
+
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || ".-_~+/=".indexOf(c) >= 0;
+  }
+
+  /**
+   * {@code t} itself when no message in its chain (causes and suppressed included) changes under
+   * {@link #redact}; otherwise a copy of the chain with every message masked, each link keeping its
+   * class name and stack trace. For I/O errors: OkHttp quotes what it could not parse (a status
+   * line, a chunk header), and a server controls that text.
+   */
+  public static Throwable scrub(Throwable t, String... secrets) {
+    if (t == null || clean(t, secrets, Collections.newSetFromMap(new IdentityHashMap<>()))) {
+      return t;
+    }
+    return copy(t, secrets, Collections.newSetFromMap(new IdentityHashMap<>()));
+  }
+
+  private static boolean clean(Throwable t, String[] secrets, Set<Throwable> seen) {
+    if (!seen.add(t)) {
+      return true;
+    }
+    String m = t.getMessage();
+    if (m != null && !m.equals(redact(m, secrets))) {
+      return false;
+    }
+    for (Throwable s : t.getSuppressed()) {
+      if (!clean(s, secrets, seen)) {
+        return false;
+      }
+    }
+    return t.getCause() == null || clean(t.getCause(), secrets, seen);
+  }
+
+  private static Throwable copy(Throwable t, String[] secrets, Set<Throwable> seen) {
+    seen.add(t);
+    Masked m = new Masked(t.getClass().getName(), redact(t.getMessage(), secrets));
+    m.setStackTrace(t.getStackTrace());
+    if (t.getCause() != null && !seen.contains(t.getCause())) {
+      m.initCause(copy(t.getCause(), secrets, seen));
+    }
+    for (Throwable s : t.getSuppressed()) {
+      if (!seen.contains(s)) {
+        m.addSuppressed(copy(s, secrets, seen));
+      }
+    }
+    return m;
+  }
+
+  /** Stands in for a throwable whose message showed a secret: printed with the original class name. */
+  private static final class Masked extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final String className;
+
+    Masked(String className, String message) {
+      super(message);
+      this.className = className;
+    }
+
+    @Override
+    public String toString() {
+      String m = getMessage();
+      return m == null ? className : className + ": " + m;
+    }
   }
 
   /**

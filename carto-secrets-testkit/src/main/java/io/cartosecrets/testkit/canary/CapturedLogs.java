@@ -65,6 +65,11 @@ public final class CapturedLogs implements SLF4JServiceProvider {
         .collect(Collectors.toList());
   }
 
+  /** Lines of the SLF4J logger {@code logger} (java.util.logging ones are named {@code jul:NAME}). */
+  public static List<Line> linesOf(String logger) {
+    return VISIBLE.stream().filter(l -> l.logger().equals(logger)).collect(Collectors.toList());
+  }
+
   /** All lines since the last {@link #clear()}, one per line. */
   public static String allText() {
     return VISIBLE.stream().map(Line::toString).collect(Collectors.joining("\n"));
