@@ -47,21 +47,26 @@ class TestSource implements SecretProvider {
     fetches.incrementAndGet();
     Semaphore g = gate;
     if (g != null) {
-      atGate.countDown();
-      try {
-        if (!g.tryAcquire(30, TimeUnit.SECONDS)) {
-          throw new SecretUnavailableException(description(), "test gate never opened");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SecretUnavailableException(description(), "interrupted");
-      }
+      waitAt(g);
     }
     SecretException f = failure.get();
     if (f != null) {
       throw f;
     }
     return Secret.builder(value.get(), description()).expiresAt(expiresAt.get()).build();
+  }
+
+  /** Counts down {@link #atGate}, then waits for a permit of {@code g}. */
+  void waitAt(Semaphore g) {
+    atGate.countDown();
+    try {
+      if (!g.tryAcquire(30, TimeUnit.SECONDS)) {
+        throw new SecretUnavailableException(description(), "test gate never opened");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SecretUnavailableException(description(), "interrupted");
+    }
   }
 
   @Override
