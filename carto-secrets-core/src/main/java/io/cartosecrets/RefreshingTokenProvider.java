@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
@@ -63,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * reported through {@link #tokenRejected(CartoToken)} reloads only if the rejected token is still
  * the current one, at most once per {@link Builder#rejectionInterval(Duration)} for the same token
  * (a newly rotated token that is rejected in turn may reload at once); concurrent reports of the
- * same token share one reload.
+ * same token share one reload. A 401, a change notice from the source or {@link #refreshNow()} that
+ * arrives while a refresh is under way does not take that refresh's answer, which may predate it
+ * (the store read just before a rotation): one more fetch runs after it, shared by every such event.
  *
  * <p>Background refreshes run on a daemon thread named {@code carto-secrets-refresh-N}, which
  * {@link #close()} stops (it also closes the source). Pass your own scheduler and clock for tests.
@@ -104,6 +107,15 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * must not hold every later caller hostage).
    */
   private final AtomicReference<Flight> inFlight = new AtomicReference<>();
+
+  /**
+   * Counts the events after which the source must be read anew: a 401 ({@link #tokenRejected}), a
+   * change notice from the source, {@link #refreshNow()}. Each flight records the count when it is
+   * created, before it asks the source; a flight that recorded less than an event's number may have
+   * read the store before that event, so the event cannot take its answer and asks for one more
+   * fetch after it instead (see {@link Flight#requestFollowUp()}). Only ever incremented.
+   */
+  private final AtomicLong freshnessEvents = new AtomicLong();
 
   /** The last 401-triggered reload: lets concurrent reports of one token share it. */
   private final AtomicReference<Rejection> lastRejection = new AtomicReference<>();
@@ -290,7 +302,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
         rejections.increment();
         LOG.info("{}: CARTO rejected token fp={}; checking the source for a new one", description, rejected.fingerprint());
         try {
-          startRefresh(false).whenComplete((r, e) -> mine.done.complete(null));
+          startRefresh(false, freshnessEvents.incrementAndGet()).whenComplete((r, e) -> mine.done.complete(null));
         } catch (RuntimeException e) {
           mine.done.complete(null);
         }
@@ -317,7 +329,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
   /** Reloads now, waiting for the result; a way to pick up a rotation you know happened. */
   public CartoToken refreshNow() {
     checkOpen();
-    return await(startRefresh(false)).token;
+    return await(startRefresh(false, freshnessEvents.incrementAndGet())).token;
   }
 
   /** The counters since this provider was built. */
@@ -365,7 +377,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private void sourceChanged() {
     if (!closed.get()) {
       LOG.debug("{}: the source reported a change; checking it", description);
-      startRefresh(true);
+      startRefresh(true, freshnessEvents.incrementAndGet());
     }
   }
 
@@ -375,16 +387,35 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * pays for the fetch and nobody waits for a pool.
    */
   private CompletableFuture<State> startRefresh(boolean async) {
+    return startRefresh(async, 0);
+  }
+
+  /**
+   * As {@link #startRefresh(boolean)}, for the answer to freshness event number {@code event}
+   * (0: any answer will do). A refresh under way that was created before the event may hold what
+   * the store said before it, so it is not joined: it is asked to run one more fetch when it is
+   * done, and that fetch's result is returned. Still single flight, and however many events arrive
+   * during one refresh, they share that one extra fetch.
+   */
+  private CompletableFuture<State> startRefresh(boolean async, long event) {
     while (true) {
       Flight running = inFlight.get();
       if (running != null) {
-        if (System.nanoTime() - running.startedNanos < fetchTimeoutNanos) {
+        if (System.nanoTime() - running.startedNanos >= fetchTimeoutNanos) {
+          abandon(running);
+          continue;
+        }
+        if (running.eventsSeen >= event) {
           return running.future;
         }
-        abandon(running);
+        CompletableFuture<State> followUp = running.requestFollowUp();
+        if (followUp != null) {
+          return followUp;
+        }
+        // It finished meanwhile, and was cleared from inFlight before that: look again.
         continue;
       }
-      Flight mine = new Flight(System.nanoTime());
+      Flight mine = new Flight(System.nanoTime(), freshnessEvents.get());
       if (!inFlight.compareAndSet(null, mine)) {
         continue;
       }
@@ -416,7 +447,32 @@ public final class RefreshingTokenProvider implements TokenProvider {
     List<Runnable> events = new ArrayList<>(1);
     recordFailure(state, failure, events);
     hung.future.completeExceptionally(failure);
+    startFollowUpIfAsked(hung);
     events.forEach(Runnable::run);
+  }
+
+  /**
+   * Ends {@code done}'s part in freshness: if an event asked it for one more fetch, starts that
+   * fetch (or joins one started since, which began after {@code done} was cleared and so after the
+   * event) and hands its result to the event's waiters. Call after {@code done} left inFlight.
+   */
+  private void startFollowUpIfAsked(Flight done) {
+    if (!done.finish()) {
+      return;
+    }
+    if (closed.get()) {
+      done.followUp.completeExceptionally(
+          new IllegalStateException("RefreshingTokenProvider for " + description + " is closed"));
+      return;
+    }
+    startRefresh(true).whenComplete(
+        (s, e) -> {
+          if (e == null) {
+            done.followUp.complete(s);
+          } else {
+            done.followUp.completeExceptionally(e);
+          }
+        });
   }
 
   private void runRefresh(Flight flight) {
@@ -441,6 +497,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
       flight.future.completeExceptionally(
           new SecretUnavailableException(description, "the provider failed with " + failure.getClass().getName()));
     }
+    startFollowUpIfAsked(flight);
     // Listeners run after the waiters are released, so a slow listener delays nobody.
     events.forEach(Runnable::run);
     scheduleNext();
@@ -617,13 +674,46 @@ public final class RefreshingTokenProvider implements TokenProvider {
     }
   }
 
-  /** One refresh: its future, and when it started, by the monotonic clock. */
+  /**
+   * One refresh: its future, when it started (by the monotonic clock), how many freshness events
+   * had happened by then, and the one extra fetch that later events may ask of it.
+   */
   private static final class Flight {
+    private static final int RUNNING = 0;
+    private static final int FOLLOW_UP_ASKED = 1;
+    private static final int DONE = 2;
+
     final CompletableFuture<State> future = new CompletableFuture<>();
     final long startedNanos;
+    final long eventsSeen;
 
-    Flight(long startedNanos) {
+    /**
+     * RUNNING, then FOLLOW_UP_ASKED when an event arrives that this fetch may predate, then DONE.
+     * Events move it by CAS only out of RUNNING and the flight's owner sets DONE once, so either
+     * the owner sees the request (and starts the follow-up) or the event sees DONE (and looks for
+     * a newer flight): a request is never lost, nor served twice.
+     */
+    private final AtomicInteger phase = new AtomicInteger(RUNNING);
+
+    /** The result of the fetch that runs after this one for the events that asked for it. */
+    final CompletableFuture<State> followUp = new CompletableFuture<>();
+
+    Flight(long startedNanos, long eventsSeen) {
       this.startedNanos = startedNanos;
+      this.eventsSeen = eventsSeen;
+    }
+
+    /** Asks for one more fetch after this one; null if this one is already done. */
+    CompletableFuture<State> requestFollowUp() {
+      if (phase.compareAndSet(RUNNING, FOLLOW_UP_ASKED) || phase.get() == FOLLOW_UP_ASKED) {
+        return followUp;
+      }
+      return null;
+    }
+
+    /** Marks this flight done; true exactly once, and only if a follow-up was asked for. */
+    boolean finish() {
+      return phase.getAndSet(DONE) == FOLLOW_UP_ASKED;
     }
   }
 
