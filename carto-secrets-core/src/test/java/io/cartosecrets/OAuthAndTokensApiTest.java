@@ -47,12 +47,7 @@ class OAuthAndTokensApiTest {
   }
 
   private CartoOAuthProvider oauth() {
-    return CartoOAuthProvider.builder()
-        .clientId(SecretProviders.fromUri("test:" + idKey))
-        .clientSecret(SecretProviders.fromUri("test:" + secretKey))
-        .tokenUrl(carto.oauthTokenUrl())
-        .clock(clock)
-        .build();
+    return OAuthFixture.builder(carto, idKey, secretKey, clock).build();
   }
 
   private RefreshingTokenProvider cached(SecretProvider source) {
