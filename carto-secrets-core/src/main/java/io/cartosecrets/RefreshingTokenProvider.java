@@ -54,13 +54,14 @@ import org.slf4j.LoggerFactory;
  * permanent alike, and the source is asked again after an exponential backoff with jitter ({@link
  * Builder#backoff(Duration, Duration)}, default 1 second growing to 1 minute). Past the bound, calls
  * fail with a {@link SecretUnavailableException} that names the source and carries the last cause.
- * The cache recovers by itself when the source does.
+ * The cache recovers by itself when the source does. Before the first token is loaded, the same
+ * backoff applies: until it ends, calls get the last failure again without asking the source.
  *
  * <h2>Concurrency</h2>
  *
  * <p>Reading the current token is one volatile read and a clock read: no lock, no allocation.
  * However many threads need a refresh at once, the source is asked once (single flight) and every
- * waiter gets that result, success or failure; the next call after a failure tries again. A 401
+ * waiter gets that result, success or failure; the first call after the backoff tries again. A 401
  * reported through {@link #tokenRejected(CartoToken)} reloads only if the rejected token is still
  * the current one, at most once per {@link Builder#rejectionInterval(Duration)} for the same token
  * (a newly rotated token that is rejected in turn may reload at once); concurrent reports of the
@@ -100,6 +101,16 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * volatile read; replaced (never mutated) by the one thread that completed a refresh.
    */
   private volatile State state;
+
+  /**
+   * While no token was ever loaded: the last failure and when the source may be asked again, so
+   * that callers before the first success are backed off like refreshes are (an OAuth token
+   * endpoint answering 429 must not be asked once per API call). Replaced (never mutated) by
+   * whoever records a failure of the flight under way, as {@code state} is; cleared just before
+   * the first token is published, so that a caller that then sees neither joins the flight, which
+   * is still under way; null otherwise.
+   */
+  private volatile StartupFailure startupFailure;
 
   /**
    * The refresh under way, if any. Set by CAS from null, cleared by identity when it completes, or
@@ -188,7 +199,8 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * The current token, loading it on first use and waiting for a fresh one only past the stale
    * point.
    *
-   * @throws SecretException if no token was ever loaded and the source fails, or the last good
+   * @throws SecretException if no token was ever loaded and the source fails (within the backoff
+   *     after that failure, the same failure again, without asking the source), or the last good
    *     token is past its staleness bound
    * @throws IllegalStateException after {@link #close()}
    */
@@ -226,6 +238,11 @@ public final class RefreshingTokenProvider implements TokenProvider {
 
   private CartoToken loadFirst() {
     checkOpen();
+    StartupFailure f = startupFailure;
+    if (f != null && clock.millis() < f.nextAttemptAt) {
+      // The same typed failure, naming the source, as the fetch that failed threw to its waiters.
+      throw f.failure;
+    }
     State s = await(startRefresh(false));
     return s.token;
   }
@@ -326,7 +343,10 @@ public final class RefreshingTokenProvider implements TokenProvider {
     return s.token;
   }
 
-  /** Reloads now, waiting for the result; a way to pick up a rotation you know happened. */
+  /**
+   * Reloads now, waiting for the result, even within a backoff; a way to pick up a rotation you
+   * know happened.
+   */
   public CartoToken refreshNow() {
     checkOpen();
     return await(startRefresh(false, freshnessEvents.incrementAndGet())).token;
@@ -544,6 +564,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
       // Abandoned as hung: a newer fetch owns the state now.
       return next;
     }
+    startupFailure = null;
     state = next;
     staleReported.set(false);
     expiredReported.set(false);
@@ -573,6 +594,10 @@ public final class RefreshingTokenProvider implements TokenProvider {
     if (prev != null) {
       int attempt = prev.failures + 1;
       state = prev.failed(failure, now + backoffMillis(attempt), attempt);
+    } else {
+      StartupFailure last = startupFailure;
+      int attempt = last == null ? 1 : last.failures + 1;
+      startupFailure = new StartupFailure(failure, now + backoffMillis(attempt), attempt);
     }
     LOG.warn(
         "{}: {} failed ({}): {}",
@@ -716,6 +741,9 @@ public final class RefreshingTokenProvider implements TokenProvider {
       return phase.getAndSet(DONE) == FOLLOW_UP_ASKED;
     }
   }
+
+  /** Why no token could be loaded yet, and when the source may be asked again (epoch millis). */
+  private record StartupFailure(SecretException failure, long nextAttemptAt, int failures) {}
 
   private static final class Rejection {
     final CartoToken token;

@@ -147,7 +147,7 @@ class RefreshingTokenProviderTest {
   }
 
   @Test
-  void failureOfASharedFetchReachesEveryWaiter_andTheNextCallTriesAgain() throws Exception {
+  void failureOfASharedFetchReachesEveryWaiter_andTheNextCallAfterTheBackoffTriesAgain() throws Exception {
     provider = builder().build();
     source.failPermanently();
     source.gate = new Semaphore(0);
@@ -156,6 +156,7 @@ class RefreshingTokenProviderTest {
     assertThat(errors).containsExactly("failed: SecretAccessDeniedException");
     source.gate = null;
     source.recover();
+    clock.advance(Duration.ofSeconds(1)); // the first backoff, unjittered
     assertThat(provider.currentToken().reveal()).isEqualTo(source.value.get());
     assertThat(source.fetches).hasValue(2);
   }
