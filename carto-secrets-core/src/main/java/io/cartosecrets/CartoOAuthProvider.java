@@ -152,6 +152,10 @@ public final class CartoOAuthProvider implements SecretProvider {
     return "CartoOAuthProvider[" + description + "]";
   }
 
+  OkHttpClient httpClient() {
+    return http;
+  }
+
   /** Configures a {@link CartoOAuthProvider}; client id and client secret are required. */
   public static final class Builder {
     private SecretProvider clientId;

@@ -133,7 +133,7 @@ class OAuthAndTokensApiTest {
         .isInstanceOfSatisfying(
             SecretAccessDeniedException.class,
             e -> {
-              assertThat(e.errorCode()).contains("access_denied");
+              assertThat(e.errorCode()).contains("invalid_client");
               assertThat(e.retryable()).isFalse();
               assertThat(e.getMessage()).contains("test:" + secretKey).contains("401");
               assertThat(Canaries.findIn(e.getMessage() + e)).isEmpty();
