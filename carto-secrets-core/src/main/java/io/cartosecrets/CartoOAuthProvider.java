@@ -41,6 +41,8 @@ public final class CartoOAuthProvider implements SecretProvider {
   private final HttpUrl tokenUrl;
   private final String audience;
   private final OkHttpClient http;
+  /** Whether {@link #http} was built here (then {@link #close()} releases it) or injected. */
+  private final boolean ownsHttp;
   private final Clock clock;
   private final String description;
 
@@ -49,7 +51,8 @@ public final class CartoOAuthProvider implements SecretProvider {
     this.clientSecret = b.clientSecret;
     this.tokenUrl = b.tokenUrl;
     this.audience = b.audience;
-    this.http = b.http != null ? b.http : new OkHttpClient.Builder().followRedirects(false).callTimeout(Duration.ofSeconds(30)).build();
+    this.ownsHttp = b.http == null;
+    this.http = ownsHttp ? new OkHttpClient.Builder().followRedirects(false).callTimeout(Duration.ofSeconds(30)).build() : b.http;
     this.clock = b.clock;
     StringBuilder d = new StringBuilder("carto-oauth:?client_id=").append(clientId.description())
         .append("&client_secret=").append(clientSecret.description());
@@ -140,11 +143,18 @@ public final class CartoOAuthProvider implements SecretProvider {
     return description;
   }
 
-  /** Closes the client id and client secret providers. */
+  /**
+   * Closes the client id and client secret providers and, if this provider built its own OkHttp
+   * client, releases its threads and connections. An injected {@code OkHttpClient} is left as it is.
+   */
   @Override
   public void close() {
     clientId.close();
     clientSecret.close();
+    if (ownsHttp) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
   }
 
   @Override
@@ -195,7 +205,10 @@ public final class CartoOAuthProvider implements SecretProvider {
       return this;
     }
 
-    /** The OkHttp client for the token endpoint; it must not add credentials of its own. */
+    /**
+     * The OkHttp client for the token endpoint; it must not add credentials of its own. {@link
+     * CartoOAuthProvider#close()} leaves it open. Default: one of its own, released by close().
+     */
     public Builder okHttpClient(OkHttpClient client) {
       this.http = Objects.requireNonNull(client, "client");
       return this;
