@@ -78,26 +78,16 @@ class OAuthAndTokensApiTest {
 
   @Test
   void sixtyFourConcurrentCallers_causeOneExchange() throws Exception {
-    RefreshingTokenProvider tokens = cached(oauth());
-    Set<String> seen = ConcurrentHashMap.newKeySet();
-    CyclicBarrier start = new CyclicBarrier(64);
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < 64; i++) {
-      Thread t = new Thread(() -> {
-        try {
-          start.await();
-          seen.add(tokens.currentToken().fingerprint());
-        } catch (Exception e) {
-          seen.add("failed " + e);
-        }
-      });
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      t.join(20_000);
-    }
-    assertThat(seen).hasSize(1);
+    // The exchange is held at a gate (reading the client id) until all 64 callers are inside
+    // currentToken(), so they cannot have been served one after another.
+    java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
+    java.util.concurrent.CountDownLatch atGate = new java.util.concurrent.CountDownLatch(1);
+    SecretProvider gatedId = GatedCallers.gated(SecretProviders.fromUri("test:" + idKey), atGate, gate);
+    RefreshingTokenProvider tokens =
+        cached(OAuthFixture.builder(carto, idKey, secretKey, clock).clientId(gatedId).build());
+    Set<String> seen =
+        GatedCallers.throughTheGate(64, atGate, () -> gate.release(64), () -> tokens.currentToken().fingerprint());
+    assertThat(seen).hasSize(1).allSatisfy(fp -> assertThat(fp).doesNotStartWith("failed"));
     assertThat(carto.oauthTokenRequests()).isEqualTo(1);
   }
 

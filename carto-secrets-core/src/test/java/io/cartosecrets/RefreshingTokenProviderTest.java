@@ -428,38 +428,8 @@ class RefreshingTokenProviderTest {
       source.gate = new Semaphore(0);
     }
     source.atGate = new java.util.concurrent.CountDownLatch(1);
-    Set<String> results = ConcurrentHashMap.newKeySet();
-    List<Thread> threads = new ArrayList<>();
-    CyclicBarrier start = new CyclicBarrier(n);
-    // Threads leaving the barrier also show as WAITING while they retake its lock, so only threads
-    // counted past it are known to be parked inside the call.
-    java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
-    for (int i = 0; i < n; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  start.await();
-                  entered.incrementAndGet();
-                  results.add(call.call());
-                } catch (Exception e) {
-                  results.add("failed: " + e.getClass().getSimpleName());
-                }
-              });
-      threads.add(t);
-      t.start();
-    }
-    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (entered.get() < n && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    awaitAllBlocked(threads);
-    source.gate.release(Integer.MAX_VALUE / 2);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
-    return results;
+    Semaphore gate = source.gate;
+    return GatedCallers.throughTheGate(n, source.atGate, () -> gate.release(Integer.MAX_VALUE / 2), call);
   }
 
   private static List<Thread> refreshThreads() {

@@ -58,15 +58,7 @@ class TestSource implements SecretProvider {
 
   /** Counts down {@link #atGate}, then waits for a permit of {@code g}. */
   void waitAt(Semaphore g) {
-    atGate.countDown();
-    try {
-      if (!g.tryAcquire(30, TimeUnit.SECONDS)) {
-        throw new SecretUnavailableException(description(), "test gate never opened");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SecretUnavailableException(description(), "interrupted");
-    }
+    GatedCallers.waitAt(atGate, g, description());
   }
 
   @Override
