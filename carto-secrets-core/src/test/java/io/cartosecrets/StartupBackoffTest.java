@@ -90,6 +90,15 @@ class StartupBackoffTest {
   }
 
   @Test
+  void aClockSteppedBackAfterAFailedFirstLoad_doesNotStretchTheBackoff() {
+    RefreshingTokenProvider tokens = afterAFailedFirstLoad();
+    source.recover();
+    clock.set(clock.instant().minus(Duration.ofHours(1))); // NTP steps the clock back an hour
+    assertThat(tokens.currentToken().reveal()).isEqualTo(source.value.get());
+    assertThat(source.fetches).hasValue(2);
+  }
+
+  @Test
   void refreshNow_asksTheSourceEvenWithinTheStartUpBackoff() {
     RefreshingTokenProvider tokens = afterAFailedFirstLoad();
     source.recover();
