@@ -239,7 +239,9 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private CartoToken loadFirst() {
     checkOpen();
     StartupFailure f = startupFailure;
-    if (f != null && clock.millis() < f.nextAttemptAt) {
+    long now = clock.millis();
+    // A clock that stepped back since the failure counts as past the backoff, as for rejections.
+    if (f != null && now >= f.failedAt && now < f.nextAttemptAt) {
       // The same typed failure, naming the source, as the fetch that failed threw to its waiters.
       throw f.failure;
     }
@@ -597,7 +599,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
     } else {
       StartupFailure last = startupFailure;
       int attempt = last == null ? 1 : last.failures + 1;
-      startupFailure = new StartupFailure(failure, now + backoffMillis(attempt), attempt);
+      startupFailure = new StartupFailure(failure, now, now + backoffMillis(attempt), attempt);
     }
     LOG.warn(
         "{}: {} failed ({}): {}",
@@ -742,8 +744,8 @@ public final class RefreshingTokenProvider implements TokenProvider {
     }
   }
 
-  /** Why no token could be loaded yet, and when the source may be asked again (epoch millis). */
-  private record StartupFailure(SecretException failure, long nextAttemptAt, int failures) {}
+  /** Why no token could be loaded yet, when, and when the source may be asked again (epoch millis). */
+  private record StartupFailure(SecretException failure, long failedAt, long nextAttemptAt, int failures) {}
 
   private static final class Rejection {
     final CartoToken token;
