@@ -42,6 +42,8 @@ public final class CartoOAuthProvider implements SecretProvider {
   private final HttpUrl tokenUrl;
   private final String audience;
   private final OkHttpClient http;
+  /** Whether {@link #http} was built here (then {@link #close()} releases it) or injected. */
+  private final boolean ownsHttp;
   private final Clock clock;
   private final String description;
   private final Builder settings;
@@ -52,7 +54,10 @@ public final class CartoOAuthProvider implements SecretProvider {
     this.clientSecret = b.clientSecret;
     this.tokenUrl = b.tokenUrl;
     this.audience = b.audience;
-    OkHttpClient given = b.http != null ? b.http : new OkHttpClient.Builder().followRedirects(false).callTimeout(Duration.ofSeconds(30)).build();
+    // Closed by close() only when built here: an injected client (and a logging copy of it, which
+    // shares its dispatcher and pool) belongs to the application.
+    this.ownsHttp = b.http == null;
+    OkHttpClient given = ownsHttp ? new OkHttpClient.Builder().followRedirects(false).callTimeout(Duration.ofSeconds(30)).build() : b.http;
     this.http =
         b.httpLogLevel == HttpLogLevel.NONE
             ? given
@@ -164,16 +169,27 @@ public final class CartoOAuthProvider implements SecretProvider {
     return description;
   }
 
-  /** Closes the client id and client secret providers. */
+  /**
+   * Closes the client id and client secret providers and, if this provider built its own OkHttp
+   * client, releases its threads and connections. An injected {@code OkHttpClient} is left as it is.
+   */
   @Override
   public void close() {
     clientId.close();
     clientSecret.close();
+    if (ownsHttp) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
   }
 
   @Override
   public String toString() {
     return "CartoOAuthProvider[" + description + "]";
+  }
+
+  OkHttpClient httpClient() {
+    return http;
   }
 
   /** Configures a {@link CartoOAuthProvider}; client id and client secret are required. */
@@ -228,7 +244,10 @@ public final class CartoOAuthProvider implements SecretProvider {
       return this;
     }
 
-    /** The OkHttp client for the token endpoint; it must not add credentials of its own. */
+    /**
+     * The OkHttp client for the token endpoint; it must not add credentials of its own. {@link
+     * CartoOAuthProvider#close()} leaves it open. Default: one of its own, released by close().
+     */
     public Builder okHttpClient(OkHttpClient client) {
       this.http = Objects.requireNonNull(client, "client");
       return this;

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
@@ -53,17 +54,20 @@ import org.slf4j.LoggerFactory;
  * permanent alike, and the source is asked again after an exponential backoff with jitter ({@link
  * Builder#backoff(Duration, Duration)}, default 1 second growing to 1 minute). Past the bound, calls
  * fail with a {@link SecretUnavailableException} that names the source and carries the last cause.
- * The cache recovers by itself when the source does.
+ * The cache recovers by itself when the source does. Before the first token is loaded, the same
+ * backoff applies: until it ends, calls get the last failure again without asking the source.
  *
  * <h2>Concurrency</h2>
  *
  * <p>Reading the current token is one volatile read and a clock read: no lock, no allocation.
  * However many threads need a refresh at once, the source is asked once (single flight) and every
- * waiter gets that result, success or failure; the next call after a failure tries again. A 401
+ * waiter gets that result, success or failure; the first call after the backoff tries again. A 401
  * reported through {@link #tokenRejected(CartoToken)} reloads only if the rejected token is still
  * the current one, at most once per {@link Builder#rejectionInterval(Duration)} for the same token
  * (a newly rotated token that is rejected in turn may reload at once); concurrent reports of the
- * same token share one reload.
+ * same token share one reload. A 401, a change notice from the source or {@link #refreshNow()} that
+ * arrives while a refresh is under way does not take that refresh's answer, which may predate it
+ * (the store read just before a rotation): one more fetch runs after it, shared by every such event.
  *
  * <p>Background refreshes run on a daemon thread named {@code carto-secrets-refresh-N}, which
  * {@link #close()} stops (it also closes the source). Pass your own scheduler and clock for tests.
@@ -99,11 +103,30 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private volatile State state;
 
   /**
+   * While no token was ever loaded: the last failure and when the source may be asked again, so
+   * that callers before the first success are backed off like refreshes are (an OAuth token
+   * endpoint answering 429 must not be asked once per API call). Replaced (never mutated) by
+   * whoever records a failure of the flight under way, as {@code state} is; cleared just before
+   * the first token is published, so that a caller that then sees neither joins the flight, which
+   * is still under way; null otherwise.
+   */
+  private volatile StartupFailure startupFailure;
+
+  /**
    * The refresh under way, if any. Set by CAS from null, cleared by identity when it completes, or
    * abandoned by the first caller that finds it older than the fetch timeout (a source that hangs
    * must not hold every later caller hostage).
    */
   private final AtomicReference<Flight> inFlight = new AtomicReference<>();
+
+  /**
+   * Counts the events after which the source must be read anew: a 401 ({@link #tokenRejected}), a
+   * change notice from the source, {@link #refreshNow()}. Each flight records the count when it is
+   * created, before it asks the source; a flight that recorded less than an event's number may have
+   * read the store before that event, so the event cannot take its answer and asks for one more
+   * fetch after it instead (see {@link Flight#requestFollowUp()}). Only ever incremented.
+   */
+  private final AtomicLong freshnessEvents = new AtomicLong();
 
   /** The last 401-triggered reload: lets concurrent reports of one token share it. */
   private final AtomicReference<Rejection> lastRejection = new AtomicReference<>();
@@ -176,7 +199,8 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * The current token, loading it on first use and waiting for a fresh one only past the stale
    * point.
    *
-   * @throws SecretException if no token was ever loaded and the source fails, or the last good
+   * @throws SecretException if no token was ever loaded and the source fails (within the backoff
+   *     after that failure, the same failure again, without asking the source), or the last good
    *     token is past its staleness bound
    * @throws IllegalStateException after {@link #close()}
    */
@@ -214,6 +238,13 @@ public final class RefreshingTokenProvider implements TokenProvider {
 
   private CartoToken loadFirst() {
     checkOpen();
+    StartupFailure f = startupFailure;
+    long now = clock.millis();
+    // A clock that stepped back since the failure counts as past the backoff, as for rejections.
+    if (f != null && now >= f.failedAt && now < f.nextAttemptAt) {
+      // The same typed failure, naming the source, as the fetch that failed threw to its waiters.
+      throw f.failure;
+    }
     State s = await(startRefresh(false));
     return s.token;
   }
@@ -290,7 +321,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
         rejections.increment();
         LOG.info("{}: CARTO rejected token fp={}; checking the source for a new one", description, rejected.fingerprint());
         try {
-          startRefresh(false).whenComplete((r, e) -> mine.done.complete(null));
+          startRefresh(false, freshnessEvents.incrementAndGet()).whenComplete((r, e) -> mine.done.complete(null));
         } catch (RuntimeException e) {
           mine.done.complete(null);
         }
@@ -314,10 +345,13 @@ public final class RefreshingTokenProvider implements TokenProvider {
     return s.token;
   }
 
-  /** Reloads now, waiting for the result; a way to pick up a rotation you know happened. */
+  /**
+   * Reloads now, waiting for the result, even within a backoff; a way to pick up a rotation you
+   * know happened.
+   */
   public CartoToken refreshNow() {
     checkOpen();
-    return await(startRefresh(false)).token;
+    return await(startRefresh(false, freshnessEvents.incrementAndGet())).token;
   }
 
   /** The counters since this provider was built. */
@@ -365,7 +399,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private void sourceChanged() {
     if (!closed.get()) {
       LOG.debug("{}: the source reported a change; checking it", description);
-      startRefresh(true);
+      startRefresh(true, freshnessEvents.incrementAndGet());
     }
   }
 
@@ -375,16 +409,35 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * pays for the fetch and nobody waits for a pool.
    */
   private CompletableFuture<State> startRefresh(boolean async) {
+    return startRefresh(async, 0);
+  }
+
+  /**
+   * As {@link #startRefresh(boolean)}, for the answer to freshness event number {@code event}
+   * (0: any answer will do). A refresh under way that was created before the event may hold what
+   * the store said before it, so it is not joined: it is asked to run one more fetch when it is
+   * done, and that fetch's result is returned. Still single flight, and however many events arrive
+   * during one refresh, they share that one extra fetch.
+   */
+  private CompletableFuture<State> startRefresh(boolean async, long event) {
     while (true) {
       Flight running = inFlight.get();
       if (running != null) {
-        if (System.nanoTime() - running.startedNanos < fetchTimeoutNanos) {
+        if (System.nanoTime() - running.startedNanos >= fetchTimeoutNanos) {
+          abandon(running);
+          continue;
+        }
+        if (running.eventsSeen >= event) {
           return running.future;
         }
-        abandon(running);
+        CompletableFuture<State> followUp = running.requestFollowUp();
+        if (followUp != null) {
+          return followUp;
+        }
+        // It finished meanwhile, and was cleared from inFlight before that: look again.
         continue;
       }
-      Flight mine = new Flight(System.nanoTime());
+      Flight mine = new Flight(System.nanoTime(), freshnessEvents.get());
       if (!inFlight.compareAndSet(null, mine)) {
         continue;
       }
@@ -416,7 +469,32 @@ public final class RefreshingTokenProvider implements TokenProvider {
     List<Runnable> events = new ArrayList<>(1);
     recordFailure(state, failure, events);
     hung.future.completeExceptionally(failure);
+    startFollowUpIfAsked(hung);
     events.forEach(Runnable::run);
+  }
+
+  /**
+   * Ends {@code done}'s part in freshness: if an event asked it for one more fetch, starts that
+   * fetch (or joins one started since, which began after {@code done} was cleared and so after the
+   * event) and hands its result to the event's waiters. Call after {@code done} left inFlight.
+   */
+  private void startFollowUpIfAsked(Flight done) {
+    if (!done.finish()) {
+      return;
+    }
+    if (closed.get()) {
+      done.followUp.completeExceptionally(
+          new IllegalStateException("RefreshingTokenProvider for " + description + " is closed"));
+      return;
+    }
+    startRefresh(true).whenComplete(
+        (s, e) -> {
+          if (e == null) {
+            done.followUp.complete(s);
+          } else {
+            done.followUp.completeExceptionally(e);
+          }
+        });
   }
 
   private void runRefresh(Flight flight) {
@@ -441,6 +519,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
       flight.future.completeExceptionally(
           new SecretUnavailableException(description, "the provider failed with " + failure.getClass().getName()));
     }
+    startFollowUpIfAsked(flight);
     // Listeners run after the waiters are released, so a slow listener delays nobody.
     events.forEach(Runnable::run);
     scheduleNext();
@@ -487,6 +566,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
       // Abandoned as hung: a newer fetch owns the state now.
       return next;
     }
+    startupFailure = null;
     state = next;
     staleReported.set(false);
     expiredReported.set(false);
@@ -516,6 +596,10 @@ public final class RefreshingTokenProvider implements TokenProvider {
     if (prev != null) {
       int attempt = prev.failures + 1;
       state = prev.failed(failure, now + backoffMillis(attempt), attempt);
+    } else {
+      StartupFailure last = startupFailure;
+      int attempt = last == null ? 1 : last.failures + 1;
+      startupFailure = new StartupFailure(failure, now, now + backoffMillis(attempt), attempt);
     }
     LOG.warn(
         "{}: {} failed ({}): {}",
@@ -617,15 +701,51 @@ public final class RefreshingTokenProvider implements TokenProvider {
     }
   }
 
-  /** One refresh: its future, and when it started, by the monotonic clock. */
+  /**
+   * One refresh: its future, when it started (by the monotonic clock), how many freshness events
+   * had happened by then, and the one extra fetch that later events may ask of it.
+   */
   private static final class Flight {
+    private static final int RUNNING = 0;
+    private static final int FOLLOW_UP_ASKED = 1;
+    private static final int DONE = 2;
+
     final CompletableFuture<State> future = new CompletableFuture<>();
     final long startedNanos;
+    final long eventsSeen;
 
-    Flight(long startedNanos) {
+    /**
+     * RUNNING, then FOLLOW_UP_ASKED when an event arrives that this fetch may predate, then DONE.
+     * Events move it by CAS only out of RUNNING and the flight's owner sets DONE once, so either
+     * the owner sees the request (and starts the follow-up) or the event sees DONE (and looks for
+     * a newer flight): a request is never lost, nor served twice.
+     */
+    private final AtomicInteger phase = new AtomicInteger(RUNNING);
+
+    /** The result of the fetch that runs after this one for the events that asked for it. */
+    final CompletableFuture<State> followUp = new CompletableFuture<>();
+
+    Flight(long startedNanos, long eventsSeen) {
       this.startedNanos = startedNanos;
+      this.eventsSeen = eventsSeen;
+    }
+
+    /** Asks for one more fetch after this one; null if this one is already done. */
+    CompletableFuture<State> requestFollowUp() {
+      if (phase.compareAndSet(RUNNING, FOLLOW_UP_ASKED) || phase.get() == FOLLOW_UP_ASKED) {
+        return followUp;
+      }
+      return null;
+    }
+
+    /** Marks this flight done; true exactly once, and only if a follow-up was asked for. */
+    boolean finish() {
+      return phase.getAndSet(DONE) == FOLLOW_UP_ASKED;
     }
   }
+
+  /** Why no token could be loaded yet, when, and when the source may be asked again (epoch millis). */
+  private record StartupFailure(SecretException failure, long failedAt, long nextAttemptAt, int failures) {}
 
   private static final class Rejection {
     final CartoToken token;

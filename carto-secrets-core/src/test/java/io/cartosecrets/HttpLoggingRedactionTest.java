@@ -2,7 +2,7 @@ package io.cartosecrets;
 
 import static io.cartosecrets.Leaks.assertNoCanaryShownOrLogged;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import static io.cartosecrets.testkit.canary.Leakproof.catchThrowable;
 
 import io.cartosecrets.testkit.canary.CapturedLogs;
 import io.cartosecrets.internal.Redactor;

@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,12 +45,7 @@ class OAuthAndTokensApiTest {
   }
 
   private CartoOAuthProvider oauth() {
-    return CartoOAuthProvider.builder()
-        .clientId(SecretProviders.fromUri("test:" + idKey))
-        .clientSecret(SecretProviders.fromUri("test:" + secretKey))
-        .tokenUrl(carto.oauthTokenUrl())
-        .clock(clock)
-        .build();
+    return OAuthFixture.builder(carto, idKey, secretKey, clock).build();
   }
 
   private RefreshingTokenProvider cached(SecretProvider source) {
@@ -83,26 +76,16 @@ class OAuthAndTokensApiTest {
 
   @Test
   void sixtyFourConcurrentCallers_causeOneExchange() throws Exception {
-    RefreshingTokenProvider tokens = cached(oauth());
-    Set<String> seen = ConcurrentHashMap.newKeySet();
-    CyclicBarrier start = new CyclicBarrier(64);
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < 64; i++) {
-      Thread t = new Thread(() -> {
-        try {
-          start.await();
-          seen.add(tokens.currentToken().fingerprint());
-        } catch (Exception e) {
-          seen.add("failed " + e);
-        }
-      });
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      t.join(20_000);
-    }
-    assertThat(seen).hasSize(1);
+    // The exchange is held at a gate (reading the client id) until all 64 callers are inside
+    // currentToken(), so they cannot have been served one after another.
+    java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
+    java.util.concurrent.CountDownLatch atGate = new java.util.concurrent.CountDownLatch(1);
+    SecretProvider gatedId = GatedCallers.gated(SecretProviders.fromUri("test:" + idKey), atGate, gate);
+    RefreshingTokenProvider tokens =
+        cached(OAuthFixture.builder(carto, idKey, secretKey, clock).clientId(gatedId).build());
+    Set<String> seen =
+        GatedCallers.throughTheGate(64, atGate, () -> gate.release(64), () -> tokens.currentToken().fingerprint());
+    assertThat(seen).hasSize(1).allSatisfy(fp -> assertThat(fp).doesNotStartWith("failed"));
     assertThat(carto.oauthTokenRequests()).isEqualTo(1);
   }
 
@@ -138,7 +121,7 @@ class OAuthAndTokensApiTest {
         .isInstanceOfSatisfying(
             SecretAccessDeniedException.class,
             e -> {
-              assertThat(e.errorCode()).contains("access_denied");
+              assertThat(e.errorCode()).contains("invalid_client");
               assertThat(e.retryable()).isFalse();
               assertThat(e.getMessage()).contains("test:" + secretKey).contains("401");
               assertThat(Canaries.findIn(e.getMessage() + e)).isEmpty();

@@ -11,9 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -147,7 +145,7 @@ class RefreshingTokenProviderTest {
   }
 
   @Test
-  void failureOfASharedFetchReachesEveryWaiter_andTheNextCallTriesAgain() throws Exception {
+  void failureOfASharedFetchReachesEveryWaiter_andTheNextCallAfterTheBackoffTriesAgain() throws Exception {
     provider = builder().build();
     source.failPermanently();
     source.gate = new Semaphore(0);
@@ -156,6 +154,7 @@ class RefreshingTokenProviderTest {
     assertThat(errors).containsExactly("failed: SecretAccessDeniedException");
     source.gate = null;
     source.recover();
+    clock.advance(Duration.ofSeconds(1)); // the first backoff, unjittered
     assertThat(provider.currentToken().reveal()).isEqualTo(source.value.get());
     assertThat(source.fetches).hasValue(2);
   }
@@ -427,38 +426,8 @@ class RefreshingTokenProviderTest {
       source.gate = new Semaphore(0);
     }
     source.atGate = new java.util.concurrent.CountDownLatch(1);
-    Set<String> results = ConcurrentHashMap.newKeySet();
-    List<Thread> threads = new ArrayList<>();
-    CyclicBarrier start = new CyclicBarrier(n);
-    // Threads leaving the barrier also show as WAITING while they retake its lock, so only threads
-    // counted past it are known to be parked inside the call.
-    java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
-    for (int i = 0; i < n; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  start.await();
-                  entered.incrementAndGet();
-                  results.add(call.call());
-                } catch (Exception e) {
-                  results.add("failed: " + e.getClass().getSimpleName());
-                }
-              });
-      threads.add(t);
-      t.start();
-    }
-    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (entered.get() < n && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    awaitAllBlocked(threads);
-    source.gate.release(Integer.MAX_VALUE / 2);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
-    return results;
+    Semaphore gate = source.gate;
+    return GatedCallers.throughTheGate(n, source.atGate, () -> gate.release(Integer.MAX_VALUE / 2), call);
   }
 
   private static List<Thread> refreshThreads() {

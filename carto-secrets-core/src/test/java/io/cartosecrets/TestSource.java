@@ -4,7 +4,6 @@ import io.cartosecrets.testkit.TestTokens;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -54,21 +53,18 @@ class TestSource implements SecretProvider {
     fetches.incrementAndGet();
     Semaphore g = gate;
     if (g != null) {
-      atGate.countDown();
-      try {
-        if (!g.tryAcquire(30, TimeUnit.SECONDS)) {
-          throw new SecretUnavailableException(description(), "test gate never opened");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SecretUnavailableException(description(), "interrupted");
-      }
+      waitAt(g);
     }
     SecretException f = failure.get();
     if (f != null) {
       throw f;
     }
     return Secret.builder(value.get(), description()).expiresAt(expiresAt.get()).build();
+  }
+
+  /** Counts down {@link #atGate}, then waits for a permit of {@code g}. */
+  void waitAt(Semaphore g) {
+    GatedCallers.waitAt(atGate, g, description());
   }
 
   @Override

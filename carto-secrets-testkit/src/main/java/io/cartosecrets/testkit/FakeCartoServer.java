@@ -71,9 +71,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /oauth/token} (see {@link #oauthTokenUrl()}) — OAuth client credentials, form
  *       or JSON body, client authentication in the body or by HTTP Basic. Answers {@code
  *       {"access_token", "token_type":"Bearer", "expires_in"}} with an RS256-shaped JWT whose
- *       {@code exp} is computed from the server's clock. Errors follow Auth0: 401 {@code
- *       {"error":"access_denied","error_description":"Unauthorized"}} for an unknown client or a
- *       wrong secret, 400 {@code unsupported_grant_type}/{@code invalid_request}, 403 {@code
+ *       {@code exp} is computed from the server's clock. Errors have the OAuth shape {@code
+ *       {"error", "error_description"}}: 401 {@code invalid_client} ("Client authentication
+ *       failed") for an unknown client or a wrong secret, 400 {@code
+ *       unsupported_grant_type}/{@code invalid_request}, 403 {@code
  *       access_denied} for a missing or wrong audience, and 429 {@code too_many_requests} with
  *       {@code X-RateLimit-*} headers once more than the configured number of requests arrive in
  *       the rate-limit window (by the server's clock).

@@ -132,7 +132,9 @@ final class OAuthEndpoint {
     if (expected == null
         || clientSecret == null
         || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), clientSecret.getBytes(StandardCharsets.UTF_8))) {
-      return error(401, "access_denied", "Unauthorized");
+      // RFC 6749 §5.2: failed client authentication (unknown client or wrong secret, not told
+      // apart) is invalid_client with 401.
+      return error(401, "invalid_client", "Client authentication failed");
     }
     String audience = params.get("audience");
     if (audience == null) {

@@ -43,9 +43,9 @@ class FakeCartoServerOAuthTest {
     return TestHttp.MAPPER.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[index]));
   }
 
-  private static void assertAccessDenied(Reply reply) {
+  private static void assertInvalidClient(Reply reply) {
     assertThat(reply.status()).isEqualTo(401);
-    assertThat(reply.json().toString()).isEqualTo("{\"error\":\"access_denied\",\"error_description\":\"Unauthorized\"}");
+    assertThat(reply.json().toString()).isEqualTo("{\"error\":\"invalid_client\",\"error_description\":\"Client authentication failed\"}");
   }
 
   @Test
@@ -102,15 +102,15 @@ class FakeCartoServerOAuthTest {
   }
 
   @Test
-  void wrongSecret_gets401AccessDenied() {
+  void wrongSecret_gets401InvalidClient() {
     OAuthClient client = carto.registerOAuthClient();
 
-    assertAccessDenied(exchange(client.clientId(), TestTokens.secret()));
+    assertInvalidClient(exchange(client.clientId(), TestTokens.secret()));
   }
 
   @Test
-  void unknownClient_gets401AccessDenied() {
-    assertAccessDenied(exchange(TestTokens.identifier("nobody"), TestTokens.secret()));
+  void unknownClient_gets401InvalidClient() {
+    assertInvalidClient(exchange(TestTokens.identifier("nobody"), TestTokens.secret()));
   }
 
   @Test
@@ -122,7 +122,7 @@ class FakeCartoServerOAuthTest {
 
     assertThat(after.clientId()).isEqualTo(before.clientId());
     assertThat(after.clientSecret()).isNotEqualTo(before.clientSecret());
-    assertAccessDenied(exchange(before.clientId(), before.clientSecret()));
+    assertInvalidClient(exchange(before.clientId(), before.clientSecret()));
     assertThat(exchange(after.clientId(), after.clientSecret()).status()).isEqualTo(200);
     assertThat(getSql(carto, issued, Q).status()).isEqualTo(200);
   }
