@@ -13,7 +13,7 @@ public final class CartoAuthenticationException extends CartoApiException {
   CartoAuthenticationException(ApiError e, String tokenFingerprint, String tokenSource, String baseUrl) {
     super(
         e,
-        "The token "
+        "The token fp="
             + tokenFingerprint
             + " from "
             + tokenSource

@@ -109,6 +109,14 @@ public final class CartoClient implements AutoCloseable {
     }
     String reference = trimToNull(env.apply("CARTO_TOKEN_SOURCE"));
     if (reference == null && trimToNull(env.apply("CARTO_CLIENT_ID")) != null) {
+      if (trimToNull(env.apply("CARTO_CLIENT_SECRET")) == null) {
+        // Fail at start-up, not at the first query, and with advice that fits a client secret.
+        throw new ConfigurationException(
+            "CARTO_CLIENT_ID is set but CARTO_CLIENT_SECRET is not: M2M OAuth needs both. Set"
+                + " CARTO_CLIENT_SECRET, or set CARTO_TOKEN_SOURCE to a carto-oauth: reference that reads"
+                + " the client secret from a file or a store (carto-oauth:?client_id=env:CARTO_CLIENT_ID"
+                + "&client_secret=file:/run/secrets/carto_client_secret)");
+      }
       CartoOAuthProvider.Builder oauth =
           CartoOAuthProvider.builder()
               .clientId(SecretProviders.fromUri("env:CARTO_CLIENT_ID"))
@@ -232,10 +240,12 @@ public final class CartoClient implements AutoCloseable {
       Objects.requireNonNull(url, "url");
       HttpUrl parsed = Urls.requireSecure(url, "the CARTO API base URL");
       String path = parsed.encodedPath();
-      if (path.matches(".*/v3/?$")) {
+      if (path.matches(".*/v3(/.*)?$")) {
+        // An endpoint pasted from the docs (.../v3/sql/carto_dw/query) would become .../v3/.../v3/...
         throw new ConfigurationException(
-            "the CARTO API base URL ends in /v3, which the client adds itself; drop it (e.g. "
-                + parsed.newBuilder().encodedPath(path.replaceAll("/v3/?$", "/")).build() + ")");
+            "the CARTO API base URL " + (path.matches(".*/v3/?$") ? "ends in /v3" : "contains an API path (/v3/…)")
+                + ", which the client adds itself; drop it (e.g. "
+                + parsed.newBuilder().encodedPath(path.replaceAll("/v3(/.*)?$", "/")).query(null).build() + ")");
       }
       if (!path.endsWith("/")) {
         parsed = parsed.newBuilder().encodedPath(path + "/").build();

@@ -50,6 +50,12 @@ public final class CartoToken {
           "the value is a secret reference (" + ref.group(1) + ":…), not a token; give references"
               + " where a reference is read (CARTO_TOKEN_SOURCE, SecretProviders.fromUri), not as the token");
     }
+    if (value.regionMatches(true, 0, "Bearer ", 0, 7) || value.regionMatches(true, 0, "Authorization:", 0, 14)) {
+      throw new SecretFormatException(
+          secret.source(),
+          "the value starts with '" + value.substring(0, value.indexOf(' ') < 0 ? 7 : value.indexOf(' '))
+              + "': store the token alone, without a header name or the Bearer prefix");
+    }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       // HTTP header values carry visible ASCII; anything else (a no-break or zero-width space

@@ -146,7 +146,7 @@ public final class SecretUri {
       if (!ok) {
         throw new ConfigurationException(
             "secret reference " + scheme + ":" + path + " has unknown parameter '" + name
-                + "'; known: " + String.join(", ", known));
+                + (known.length == 0 ? "'; this scheme takes no parameters" : "'; known: " + String.join(", ", known)));
       }
     }
     return this;

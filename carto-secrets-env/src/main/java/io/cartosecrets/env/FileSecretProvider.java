@@ -158,19 +158,28 @@ public final class FileSecretProvider implements SecretProvider {
       }
     }
     Secret fresh;
+    FileState before = stateNow();
     try {
       fresh = read().secret;
     } catch (SecretFormatException e) {
-      if (isEmptyNow()) {
-        // A writer that rewrites in place truncates first: an empty file after a good value is
-        // most likely a write in progress, so it is reported as transient (the cache keeps the
-        // good value and reads again after a short backoff) rather than as a broken secret.
+      // A writer that rewrites in place truncates first: a file that is empty now, or that changed
+      // while it was read (what was read was a write in progress), after a good value is reported
+      // as transient (the cache keeps the good value and reads again shortly), not as broken.
+      if (isEmptyNow() || !java.util.Objects.equals(before, stateNow())) {
         throw new SecretUnavailableException(
-            fileSource, "the file is empty, probably while it is being rewritten; reading it again shortly");
+            fileSource, "the file was empty or incomplete, probably while being rewritten; reading it again shortly");
       }
       throw e;
     }
     return fresh.sameValueAs(current) && description.equals(current.source()) ? current : fresh;
+  }
+
+  private FileState stateNow() {
+    try {
+      return state(Files.readAttributes(path, BasicFileAttributes.class));
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private boolean isEmptyNow() {
