@@ -34,7 +34,8 @@ public final class CartoToken {
   private static final java.util.regex.Pattern REFERENCE =
       java.util.regex.Pattern.compile("^(env|file|aws-sm|vault|conjur|carto-oauth):");
 
-  private final Secret secret;
+  // transient: a reflective serializer skips it (see Secret).
+  private final transient Secret secret;
   private final Kind kind;
   private final String accountId;
   private final String tokenId;

@@ -543,9 +543,13 @@ public final class RefreshingTokenProvider implements TokenProvider {
       same = prev != null && (secret == prev.token.secret() || secret.sameValueAs(prev.token.secret()));
       token = same && secret == prev.token.secret() ? prev.token : CartoToken.of(secret);
       Instant expiry = token.expiresAt().orElse(null);
-      if (expiry != null && expiry.toEpochMilli() <= now - clockSkewMillis) {
+      // Moved earlier by the skew, as everywhere else: a token inside the skew window is already
+      // expired for this cache (serving it would also mean a fetch on every call until it ends).
+      if (expiry != null && expiry.toEpochMilli() - clockSkewMillis <= now) {
         throw new SecretFormatException(
-            description, "the source returned a token " + token.fingerprint() + " that expired at " + expiry);
+            description,
+            "the source returned a token " + token.fingerprint() + " that expired at " + expiry
+                + (expiry.toEpochMilli() > now ? " (within the clock skew allowance of " + clockSkewMillis + " ms)" : ""));
       }
     } catch (SecretException e) {
       recordIfCurrent(flight, prev, e, events);

@@ -22,8 +22,10 @@ import java.util.Optional;
  * code derives from the fingerprint, not the value.
  */
 public final class Secret {
-  private final char[] value;
-  private final byte[] digest;
+  // transient: reflective serializers (Gson, Jackson with field visibility, XStream) skip the
+  // value, as Java serialization refuses it.
+  private final transient char[] value;
+  private final transient byte[] digest;
   private final String fingerprint;
   private final String source;
   private final String version;

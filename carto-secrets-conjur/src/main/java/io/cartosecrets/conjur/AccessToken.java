@@ -150,9 +150,17 @@ final class AccessToken {
     }
   }
 
+  // Latest time a claim may name (end of year 9999): anything later, or before the epoch, is
+  // treated as absent, so that arithmetic on it can never overflow an Instant.
+  private static final long MAX_EPOCH_SECOND = 253_402_300_799L;
+
   private static Instant epoch(JsonNode claims, String name) {
     JsonNode n = claims == null ? null : claims.get(name);
-    return n != null && n.canConvertToLong() ? Instant.ofEpochSecond(n.asLong()) : null;
+    if (n == null || !n.canConvertToLong()) {
+      return null;
+    }
+    long seconds = n.asLong();
+    return seconds < 0 || seconds > MAX_EPOCH_SECOND ? null : Instant.ofEpochSecond(seconds);
   }
 
   private static final class Claims {
