@@ -520,9 +520,10 @@ public final class RefreshingTokenProvider implements TokenProvider {
           new SecretUnavailableException(description, "the provider failed with " + failure.getClass().getName()));
     }
     startFollowUpIfAsked(flight);
-    // Listeners run after the waiters are released, so a slow listener delays nobody.
-    events.forEach(Runnable::run);
+    // The next refresh is scheduled before listeners run, so that none can stop it; listeners run
+    // after the waiters are released, so a slow one delays no waiter (only the fetching thread).
     scheduleNext();
+    events.forEach(Runnable::run);
     if (failure instanceof Error) {
       throw (Error) failure;
     }
@@ -572,6 +573,13 @@ public final class RefreshingTokenProvider implements TokenProvider {
     }
     startupFailure = null;
     state = next;
+    if (closed.get()) {
+      // close() ran between the check above and the write: it sets closed before it drops the
+      // state, so seeing it here means the state just written must go too (the hot path never
+      // checks closed).
+      state = null;
+      throw new IllegalStateException("RefreshingTokenProvider for " + description + " is closed");
+    }
     staleReported.set(false);
     expiredReported.set(false);
     if (prev == null) {
@@ -693,7 +701,11 @@ public final class RefreshingTokenProvider implements TokenProvider {
     for (TokenListener l : listeners) {
       try {
         l.onEvent(event);
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        throw e; // out of memory or stack: nothing here can recover from it
+      } catch (Throwable e) {
+        // A listener is monitoring: its failure, Errors included (a metrics library's missing
+        // class, a test's assertion), must not fail the caller whose fetch succeeded.
         LOG.warn("{}: token listener {} threw {}", description, l.getClass().getName(), e.getClass().getName());
       }
     }

@@ -191,7 +191,8 @@ class OAuthAndTokensApiTest {
       TestSchemeFactory.VALUES.put("CARTO_CLIENT_ID", client.clientId());
       TestSchemeFactory.VALUES.put("CARTO_CLIENT_SECRET", client.clientSecret());
       Map<String, String> env =
-          Map.of("CARTO_CLIENT_ID", "set", "CARTO_API_BASE_URL", live.baseUrl(), "CARTO_OAUTH_TOKEN_URL", live.oauthTokenUrl());
+          Map.of("CARTO_CLIENT_ID", "set", "CARTO_CLIENT_SECRET", "set",
+              "CARTO_API_BASE_URL", live.baseUrl(), "CARTO_OAUTH_TOKEN_URL", live.oauthTokenUrl());
       try (CartoClient carto = CartoClient.fromEnvironment(env::get)) {
         assertThat(carto.tokenProvider().description())
             .startsWith("carto-oauth:?client_id=env:CARTO_CLIENT_ID&client_secret=env:CARTO_CLIENT_SECRET");

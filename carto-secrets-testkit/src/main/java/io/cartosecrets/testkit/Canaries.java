@@ -23,7 +23,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Every secret the tests mint is registered here, so that a scan of logs, exception text, thread
  * names and recorded requests can prove none of them escaped. A canary is found in its raw form,
  * its Base64 (standard and URL-safe, at each of the three alignments it can take inside a larger
- * Base64 blob) and its URL-encoded form.
+ * Base64 blob), its hex (either case) and its URL-encoded form; and also after the text is
+ * unwrapped: line breaks removed (MIME Base64, a token folded across lines), JSON's {@code \/}
+ * unescaped, and percent-escapes decoded in any case, however few characters were escaped.
  *
  * <p>When the system property {@value #REGISTRY_PROPERTY} names a file, each canary is also
  * appended to it, hex-encoded (so the file itself holds none of the forms searched for), for the
@@ -76,32 +78,79 @@ public final class Canaries {
    * encoding and position (never the canary itself), or empty if none is present.
    */
   public static Optional<String> findIn(String text) {
-    return firstHit(text).map(h -> h.form().encoding() + " form of a canary secret at offset " + h.start());
+    Optional<String> hit = firstHit(text).map(h -> h.form().encoding() + " form of a canary secret at offset " + h.start());
+    if (hit.isPresent() || text == null) {
+      return hit;
+    }
+    String unwrapped = unwrap(text);
+    return unwrapped.equals(text)
+        ? hit
+        : firstHit(unwrapped).map(h -> h.form().encoding()
+            + " form of a canary secret, once line breaks, JSON escapes and percent-escapes are undone");
   }
 
-  /** {@code text} with every canary form replaced by {@code [canary]}, for safe display. */
+  /**
+   * {@code text} without line breaks, with JSON's {@code \/} unescaped and percent-escapes
+   * decoded (leniently: a malformed escape stays as it is).
+   */
+  private static String unwrap(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\r' || c == '\n') {
+        continue;
+      }
+      if (c == '\\' && i + 1 < text.length() && text.charAt(i + 1) == '/') {
+        out.append('/');
+        i++;
+      } else if (c == '%' && i + 2 < text.length() && hex(text.charAt(i + 1)) >= 0 && hex(text.charAt(i + 2)) >= 0) {
+        out.append((char) (hex(text.charAt(i + 1)) * 16 + hex(text.charAt(i + 2))));
+        i += 2;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static int hex(char c) {
+    return Character.digit(c, 16);
+  }
+
+  /**
+   * {@code text} with every canary form replaced by {@code [canary]}, for safe display. A canary
+   * that is found only once the text is unwrapped (see {@link #findIn}) is not masked: show such
+   * text only after {@code findIn} found nothing.
+   */
   public static String mask(String text) {
     if (text == null) {
       return null;
     }
-    String masked = text;
-    for (Optional<Hit> hit = firstHit(masked); hit.isPresent(); hit = firstHit(masked)) {
+    StringBuilder masked = new StringBuilder(text.length());
+    int done = 0;
+    for (Optional<Hit> hit = firstHit(text, 0); hit.isPresent(); hit = firstHit(text, done)) {
       Hit h = hit.get();
-      masked = masked.substring(0, h.start()) + "[canary]" + masked.substring(h.start() + h.form().text().length());
+      masked.append(text, done, h.start()).append("[canary]");
+      done = h.start() + h.form().text().length();
     }
-    return masked;
+    return masked.append(text, done, text.length()).toString();
   }
 
   private record Hit(Form form, int start) {}
 
   private static Optional<Hit> firstHit(String text) {
-    if (text == null || text.length() < MIN_FORM_LENGTH || BY_TAIL.isEmpty()) {
+    return firstHit(text, 0);
+  }
+
+  /** The first hit that starts at or after {@code from}. */
+  private static Optional<Hit> firstHit(String text, int from) {
+    if (text == null || text.length() - from < MIN_FORM_LENGTH || BY_TAIL.isEmpty()) {
       return Optional.empty();
     }
     long key = 0;
-    for (int end = 1; end <= text.length(); end++) {
+    for (int end = from + 1; end <= text.length(); end++) {
       key = (key << 16) | text.charAt(end - 1);
-      if (end < 4) {
+      if (end - from < 4) {
         continue;
       }
       Queue<Form> candidates = BY_TAIL.get(key);
@@ -110,7 +159,7 @@ public final class Canaries {
       }
       for (Form form : candidates) {
         int start = end - form.text().length();
-        if (start >= 0 && text.startsWith(form.text(), start)) {
+        if (start >= from && text.startsWith(form.text(), start)) {
           return Optional.of(new Hit(form, start));
         }
       }
@@ -138,6 +187,8 @@ public final class Canaries {
       forms.putIfAbsent(stableBase64(Base64.getUrlEncoder().encodeToString(shifted), shift), "base64url" + where);
     }
     forms.putIfAbsent(URLEncoder.encode(canary, StandardCharsets.UTF_8), "url-encoded");
+    forms.putIfAbsent(HexFormat.of().formatHex(bytes), "hex");
+    forms.putIfAbsent(HexFormat.of().withUpperCase().formatHex(bytes), "hex");
     List<Form> out = new ArrayList<>();
     forms.forEach((text, encoding) -> {
       if (text.length() >= MIN_FORM_LENGTH) {

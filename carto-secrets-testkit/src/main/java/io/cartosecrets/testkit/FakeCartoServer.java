@@ -132,7 +132,11 @@ public final class FakeCartoServer implements AutoCloseable {
     this.server = new MockWebServer();
     // CARTO's Tokens API addresses a token by its value: GET, PATCH and DELETE /v3/tokens/{token}.
     server.setDispatcher(StandInTraffic.recording(
-        "FakeCartoServer", line -> TOKEN_IN_PATH.matcher(line).replaceAll("$1{token}"), this::handle));
+        "FakeCartoServer",
+        line -> TOKEN_IN_PATH.matcher(line).replaceAll("$1{token}"),
+        // Only the OAuth exchange carries a secret (the client secret) in its body.
+        request -> !request.getUrl().encodedPath().endsWith("/oauth/token"),
+        this::handle));
     try {
       server.start(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
     } catch (IOException e) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *   <li>{@code String.valueOf} of every object of this SDK's types reachable from the test
  *       instance, the test class's static fields and what the test {@link Leakproof#track
  *       tracked}, including those held in collections, maps, optionals and atomic references;
- *   <li>the names of all live threads;
+ *   <li>the names of threads: those alive at the check and those sampled in between ({@link
+ *       ThreadNames});
  *   <li>every request line and non-credential header the stand-in servers received ({@link
  *       StandInTraffic}).
  * </ul>
@@ -54,6 +55,10 @@ public final class CanaryExtension
     JulCapture.install();
     ConsoleCapture.install();
     StandInTraffic.startRecording();
+    ThreadNames.startSampling();
+    // What background threads log after the last test's check is scanned at exit; a hit is left
+    // for the leftover scan, which fails the build on it.
+    Runtime.getRuntime().addShutdownHook(new Thread(CanaryExtension::checkAtExit, "canary-check-at-exit"));
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
     Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
       UNCAUGHT.add(e);
@@ -86,8 +91,9 @@ public final class CanaryExtension
       throw thrown;
     }
     // The failure itself carries a secret: report it masked, or the test report would hold it.
-    throw new AssertionError("canary leak in the exception that failed the test ("
-        + hit.get() + "); masked:\n" + Canaries.mask(Leakproof.fullText(thrown)));
+    String masked = Canaries.mask(Leakproof.fullText(thrown));
+    throw new AssertionError("canary leak in the exception that failed the test (" + hit.get() + ")"
+        + (Canaries.findIn(masked).isEmpty() ? "; masked:\n" + masked : "; not shown, the secret is in an encoded form"));
   }
 
   @Override
@@ -103,7 +109,33 @@ public final class CanaryExtension
     check(context.getDisplayName() + " (class set-up and tear-down)", roots);
   }
 
+  private static void checkAtExit() {
+    List<String> findings = findings(new ArrayList<>());
+    Path report = LeftoverScan.lateFindingsFile();
+    if (findings.isEmpty() || report == null) {
+      return;
+    }
+    try {
+      Files.writeString(report, String.join("\n", findings) + "\n");
+    } catch (IOException e) {
+      System.err.println("canary harness: could not write " + report + ": " + e);
+    }
+  }
+
   private static void check(String test, List<Object> roots) {
+    List<String> findings = findings(roots);
+    if (!findings.isEmpty()) {
+      StringBuilder message = new StringBuilder("canary leak after ").append(test).append(':');
+      findings.stream().limit(MAX_FINDINGS).forEach(f -> message.append("\n  - ").append(f));
+      if (findings.size() > MAX_FINDINGS) {
+        message.append("\n  (").append(findings.size() - MAX_FINDINGS).append(" more)");
+      }
+      throw new AssertionError(message.toString());
+    }
+  }
+
+  /** Everything captured since the last check, and {@code roots}' objects, that holds a canary. */
+  private static List<String> findings(List<Object> roots) {
     List<String> findings = new ArrayList<>();
     for (CapturedLogs.Line line : CapturedLogs.drainUnscanned()) {
       scan(findings, "a log line of " + line.logger() + " at " + line.level() + " on thread " + line.thread(), line.toString());
@@ -119,20 +151,13 @@ public final class CanaryExtension
       roots.add(o);
     }
     ObjectScan.valuesOf(roots, (where, text) -> scan(findings, where, text));
-    for (String name : liveThreadNames()) {
-      scan(findings, "the name of a live thread", name);
+    for (String name : ThreadNames.drain()) {
+      scan(findings, "the name of a thread", name);
     }
     for (String request : StandInTraffic.drain()) {
       scan(findings, "a request a stand-in server received (" + request.substring(0, request.indexOf(':')) + ")", request);
     }
-    if (!findings.isEmpty()) {
-      StringBuilder message = new StringBuilder("canary leak after ").append(test).append(':');
-      findings.stream().limit(MAX_FINDINGS).forEach(f -> message.append("\n  - ").append(f));
-      if (findings.size() > MAX_FINDINGS) {
-        message.append("\n  (").append(findings.size() - MAX_FINDINGS).append(" more)");
-      }
-      throw new AssertionError(message.toString());
-    }
+    return findings;
   }
 
   private static void scan(List<String> findings, String where, String text) {
@@ -143,23 +168,12 @@ public final class CanaryExtension
   private static String excerpt(String text) {
     String masked = Canaries.mask(text);
     int at = masked.indexOf("[canary]");
+    if (at < 0) {
+      return ""; // found only in an unwrapped form, which mask cannot hide: show nothing
+    }
     int from = Math.max(0, at - 160);
     int to = Math.min(masked.length(), at + 80);
     return "\n      " + masked.substring(from, to).replace("\n", "\n      ");
-  }
-
-  private static List<String> liveThreadNames() {
-    ThreadGroup root = Thread.currentThread().getThreadGroup();
-    while (root.getParent() != null) {
-      root = root.getParent();
-    }
-    Thread[] threads = new Thread[root.activeCount() + 16];
-    int n = root.enumerate(threads, true);
-    List<String> names = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      names.add(threads[i].getName());
-    }
-    return names;
   }
 
   private static void ensureTempDirectory() {
@@ -167,6 +181,10 @@ public final class CanaryExtension
     // file the tests left behind; it must exist before the first temporary file is made.
     try {
       Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
+      Path late = LeftoverScan.lateFindingsFile();
+      if (late != null) {
+        Files.deleteIfExists(late); // from an earlier run
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create java.io.tmpdir", e);
     }

@@ -26,7 +26,16 @@ public final class LeftoverScan {
   private static final Set<String> SKIPPED_DIRECTORIES =
       Set.of("classes", "test-classes", "generated-sources", "generated-test-sources", "maven-status", "maven-archiver");
 
+  /** Next to the registry: what the harness found in output after the last test, at JVM exit. */
+  private static final String LATE_FINDINGS = "canary-late-findings.txt";
+
   private LeftoverScan() {}
+
+  /** Where the harness reports leaks found at JVM exit, or null when no registry is kept. */
+  static Path lateFindingsFile() {
+    String registry = System.getProperty(Canaries.REGISTRY_PROPERTY);
+    return registry == null || registry.isBlank() ? null : Path.of(registry).resolveSibling(LATE_FINDINGS);
+  }
 
   public static void main(String[] args) throws IOException {
     if (args.length != 2) {
@@ -42,6 +51,11 @@ public final class LeftoverScan {
                 + ": the canary harness did not run");
       }
       return; // no tests ran: nothing to check
+    }
+    Path late = registry.resolveSibling(LATE_FINDINGS);
+    if (Files.exists(late)) {
+      throw new IllegalStateException("canary leak after the last test of the module (logged or printed by a"
+          + " background thread, found at exit):\n" + Files.readString(late, StandardCharsets.UTF_8));
     }
     int canaries = 0;
     for (String hex : Files.readAllLines(registry, StandardCharsets.US_ASCII)) {
@@ -71,7 +85,7 @@ public final class LeftoverScan {
   }
 
   private static boolean isScanned(Path target, Path registry, Path p) {
-    if (!Files.isRegularFile(p) || p.equals(registry)) {
+    if (!Files.isRegularFile(p) || p.equals(registry) || p.getFileName().toString().equals(LATE_FINDINGS)) {
       return false;
     }
     Path relative = target.relativize(p);

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -14,8 +15,9 @@ import mockwebserver3.RecordedRequest;
 /**
  * What every stand-in server saw, for the canary harness: each request line and each header
  * other than the ones meant to carry a credential ({@code Authorization}, {@code
- * Proxy-Authorization}, {@code X-Vault-Token}). Bodies are not kept: a login or a secret write
- * carries its secret in the body by design.
+ * Proxy-Authorization}, {@code X-Vault-Token}). Bodies are kept only where a stand-in says they
+ * must never carry a secret (CARTO's SQL and Tokens API requests): a login, a token exchange or a
+ * secret write carries its secret in the body by design.
  *
  * <p>A stand-in built on MockWebServer gets this by dispatching through {@link #recording}.
  */
@@ -40,11 +42,25 @@ public final class StandInTraffic {
    * request line: {@code byDesign} replaces it with a placeholder before the line is recorded.
    */
   public static Dispatcher recording(String standIn, UnaryOperator<String> byDesign, Handler handler) {
+    return recording(standIn, byDesign, request -> false, handler);
+  }
+
+  /**
+   * As {@link #recording(String, UnaryOperator, Handler)}, also recording the body of each
+   * request {@code bodyIsChecked} accepts: those that must never carry a secret (a query), not
+   * those that carry one by design (a login, a secret write).
+   */
+  public static Dispatcher recording(
+      String standIn, UnaryOperator<String> byDesign, Predicate<RecordedRequest> bodyIsChecked, Handler handler) {
     return new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
         if (recording) {
-          SEEN.add(describe(standIn, byDesign.apply(request.getRequestLine()), request));
+          String seen = describe(standIn, byDesign.apply(request.getRequestLine()), request);
+          if (request.getBody() != null && request.getBody().size() > 0 && bodyIsChecked.test(request)) {
+            seen += "\n\n" + request.getBody().utf8();
+          }
+          SEEN.add(seen);
         }
         return handler.handle(request);
       }

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Breaker: an access token (sidecar file) whose claims hold numbers a JSON parser accepts but an
+ * an access token (sidecar file) whose claims hold numbers a JSON parser accepts but an
  * {@link java.time.Instant} cannot. The provider must fail typed, naming the source, and never let a
  * {@code java.time.DateTimeException} or {@code ArithmeticException} escape.
  */
-class BreakerHostileTokenFileTest {
+class HostileAccessTokenTest {
   @TempDir Path dir;
   ConjurFixture f;
   Path tokenFile;

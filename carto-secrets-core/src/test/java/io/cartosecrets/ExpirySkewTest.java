@@ -10,12 +10,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Breaker: "expiries are moved 10 s earlier for clock skew" (README, Hot reload) and "the last
+ * "expiries are moved 10 s earlier for clock skew" (README, Hot reload) and "the last
  * good token is served ... never past expiry". The check on what a source returns moves the expiry
  * the other way: a token that expired up to one skew ago is accepted and served, and a token inside
  * the skew window is re-fetched from the store on every single call.
  */
-class BreakerCacheTest {
+class ExpirySkewTest {
   private final FakeClock clock = new FakeClock();
   private final ManualScheduler scheduler = new ManualScheduler(clock);
   private final TestSource source = new TestSource();

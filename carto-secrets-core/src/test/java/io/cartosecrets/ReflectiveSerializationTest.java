@@ -12,12 +12,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Breaker: "It never appears in ... a serialized form." Java serialization throws, but a
+ * "It never appears in ... a serialized form." Java serialization throws, but a
  * reflective JSON serializer (Jackson with field visibility, as many applications configure it for
  * their DTOs, or Gson by default) writes the private {@code char[] value} out. A holder object that
  * an application logs as JSON then carries the token.
  */
-class BreakerSerializationTest {
+class ReflectiveSerializationTest {
   private static final ObjectMapper FIELDS =
       new ObjectMapper()
           .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)

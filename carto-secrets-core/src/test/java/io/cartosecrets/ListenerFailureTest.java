@@ -10,13 +10,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Breaker: listeners run on the thread that completed the fetch, before the next background
+ * Listeners run on the thread that completed the fetch, before the next background
  * refresh is scheduled, and only RuntimeExceptions are contained. A listener that throws an Error
  * (an assertion in a test listener, a NoClassDefFoundError of a metrics library, a
  * StackOverflowError) makes currentToken() throw although the token loaded, and leaves no
  * background refresh scheduled: the cache silently stops refreshing ahead.
  */
-class BreakerListenerTest {
+class ListenerFailureTest {
   private final FakeClock clock = new FakeClock();
   private final ManualScheduler scheduler = new ManualScheduler(clock);
   private final TestSource source = new TestSource();
