@@ -63,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * reported through {@link #tokenRejected(CartoToken)} reloads only if the rejected token is still
  * the current one, at most once per {@link Builder#rejectionInterval(Duration)} for the same token
  * (a newly rotated token that is rejected in turn may reload at once); concurrent reports of the
- * same token share one reload.
+ * same token share one reload. A 401, a change notice from the source or {@link #refreshNow()} that
+ * comes while a fetch is under way does not settle for that fetch, which may have read the source
+ * before the change: it gets a fetch that started after it.
  *
  * <p>Background refreshes run on a daemon thread named {@code carto-secrets-refresh-N}, which
  * {@link #close()} stops (it also closes the source). Pass your own scheduler and clock for tests.
@@ -258,6 +260,9 @@ public final class RefreshingTokenProvider implements TokenProvider {
   @Override
   public CartoToken tokenRejected(CartoToken rejected) {
     Objects.requireNonNull(rejected, "rejected");
+    // The store holds the new token before CARTO revokes the old one, so a fetch that starts after
+    // the 401 came back sees the new one; one that started earlier may not.
+    long since = System.nanoTime();
     State s = state;
     if (s == null) {
       return currentToken();
@@ -290,7 +295,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
         rejections.increment();
         LOG.info("{}: CARTO rejected token fp={}; checking the source for a new one", description, rejected.fingerprint());
         try {
-          startRefresh(false).whenComplete((r, e) -> mine.done.complete(null));
+          refreshSince(since).whenComplete((r, e) -> mine.done.complete(null));
         } catch (RuntimeException e) {
           mine.done.complete(null);
         }
@@ -317,7 +322,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
   /** Reloads now, waiting for the result; a way to pick up a rotation you know happened. */
   public CartoToken refreshNow() {
     checkOpen();
-    return await(startRefresh(false)).token;
+    return await(refreshSince(System.nanoTime())).token;
   }
 
   /** The counters since this provider was built. */
@@ -365,7 +370,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
   private void sourceChanged() {
     if (!closed.get()) {
       LOG.debug("{}: the source reported a change; checking it", description);
-      startRefresh(true);
+      refreshSinceAsync(System.nanoTime());
     }
   }
 
@@ -375,11 +380,16 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * pays for the fetch and nobody waits for a pool.
    */
   private CompletableFuture<State> startRefresh(boolean async) {
+    return startFlight(async).future;
+  }
+
+  /** {@link #startRefresh(boolean)}, returning the flight itself. */
+  private Flight startFlight(boolean async) {
     while (true) {
       Flight running = inFlight.get();
       if (running != null) {
         if (System.nanoTime() - running.startedNanos < fetchTimeoutNanos) {
-          return running.future;
+          return running;
         }
         abandon(running);
         continue;
@@ -400,7 +410,36 @@ public final class RefreshingTokenProvider implements TokenProvider {
       } else {
         work.run();
       }
-      return mine.future;
+      return mine;
+    }
+  }
+
+  /**
+   * A refresh, run in this thread, that reads the source after {@code since} (a {@link
+   * System#nanoTime()}): the one under way if it started since then, otherwise a new one once that
+   * one is done. A flight reads the source only after it is installed, so one that started after
+   * {@code since} cannot have read it before.
+   */
+  private CompletableFuture<State> refreshSince(long since) {
+    while (true) {
+      Flight flight = startFlight(false);
+      if (flight.startedNanos - since >= 0) {
+        return flight.future;
+      }
+      awaitQuietly(flight.future);
+      checkOpen();
+    }
+  }
+
+  /** Like {@link #refreshSince(long)}, but nobody waits: the new refresh is queued behind the one under way. */
+  private void refreshSinceAsync(long since) {
+    Flight flight = startFlight(true);
+    if (flight.startedNanos - since < 0) {
+      flight.future.whenComplete((r, e) -> {
+        if (!closed.get()) {
+          refreshSinceAsync(since);
+        }
+      });
     }
   }
 

@@ -23,6 +23,11 @@ class TestSource implements SecretProvider {
   volatile Semaphore gate;
   /** Counted down when a fetch reaches the gate. */
   volatile CountDownLatch atGate = new CountDownLatch(1);
+  /**
+   * When set, a fetch reads the value before it waits at the gate, as a real read does before its
+   * answer travels back: a rotation while it waits is not in its answer.
+   */
+  volatile boolean readBeforeGate;
 
   String rotate() {
     String next = TestTokens.apiAccessToken();
@@ -44,6 +49,7 @@ class TestSource implements SecretProvider {
 
   @Override
   public Secret fetch() {
+    String read = value.get();
     fetches.incrementAndGet();
     Semaphore g = gate;
     if (g != null) {
@@ -61,7 +67,7 @@ class TestSource implements SecretProvider {
     if (f != null) {
       throw f;
     }
-    return Secret.builder(value.get(), description()).expiresAt(expiresAt.get()).build();
+    return Secret.builder(readBeforeGate ? read : value.get(), description()).expiresAt(expiresAt.get()).build();
   }
 
   @Override
