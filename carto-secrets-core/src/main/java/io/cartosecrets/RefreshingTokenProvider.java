@@ -216,7 +216,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
 
   private CartoToken loadFirst() {
     checkOpen();
-    State s = await(startRefresh(false));
+    State s = await(startFlight(false, true).future);
     return s.token;
   }
 
@@ -380,11 +380,15 @@ public final class RefreshingTokenProvider implements TokenProvider {
    * pays for the fetch and nobody waits for a pool.
    */
   private CompletableFuture<State> startRefresh(boolean async) {
-    return startFlight(async).future;
+    return startFlight(async, false).future;
   }
 
-  /** {@link #startRefresh(boolean)}, returning the flight itself. */
-  private Flight startFlight(boolean async) {
+  /**
+   * {@link #startRefresh(boolean)}, returning the flight itself. With {@code firstLoad}, no fetch
+   * is started if a token was loaded meanwhile: a first caller that found no token may get here
+   * just after another caller's first load has finished.
+   */
+  private Flight startFlight(boolean async, boolean firstLoad) {
     while (true) {
       Flight running = inFlight.get();
       if (running != null) {
@@ -397,6 +401,14 @@ public final class RefreshingTokenProvider implements TokenProvider {
       Flight mine = new Flight(System.nanoTime());
       if (!inFlight.compareAndSet(null, mine)) {
         continue;
+      }
+      // A flight publishes its state before it clears itself, so once this one is installed a
+      // finished first load is visible here.
+      State loaded = state;
+      if (firstLoad && loaded != null) {
+        inFlight.compareAndSet(mine, null);
+        mine.future.complete(loaded);
+        return mine;
       }
       Runnable work = () -> runRefresh(mine);
       if (async) {
@@ -422,7 +434,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
    */
   private CompletableFuture<State> refreshSince(long since) {
     while (true) {
-      Flight flight = startFlight(false);
+      Flight flight = startFlight(false, false);
       if (flight.startedNanos - since >= 0) {
         return flight.future;
       }
@@ -433,7 +445,7 @@ public final class RefreshingTokenProvider implements TokenProvider {
 
   /** Like {@link #refreshSince(long)}, but nobody waits: the new refresh is queued behind the one under way. */
   private void refreshSinceAsync(long since) {
-    Flight flight = startFlight(true);
+    Flight flight = startFlight(true, false);
     if (flight.startedNanos - since < 0) {
       flight.future.whenComplete((r, e) -> {
         if (!closed.get()) {
