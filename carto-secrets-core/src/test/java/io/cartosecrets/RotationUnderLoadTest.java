@@ -11,12 +11,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
 /**
  * Eight threads query a stand-in CARTO without pause while the token is rotated 20 times, each
  * time revoking the old token right after the new one is in the store. Nothing may fail, and the
  * store is asked at most twice per rotation (plus the first load).
+ *
+ * <p>The client retries a 401 once, so a request can survive one rotation, not two: before each
+ * rotation the test waits until every thread has finished a query it started after the previous
+ * one. Against a fast server, 20 queries with the new token can otherwise pass while one thread is
+ * descheduled between its 401 and its retry, and its retry meets a token revoked in turn.
  */
 class RotationUnderLoadTest {
   private static final int THREADS = 8;
@@ -32,14 +38,18 @@ class RotationUnderLoadTest {
       RefreshingTokenProvider tokens = RefreshingTokenProvider.builder(store).build();
       try (CartoClient client = CartoClient.builder().baseUrl(carto.baseUrl()).tokenProvider(tokens).build()) {
         AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger rotation = new AtomicInteger();
+        AtomicIntegerArray finishedSince = new AtomicIntegerArray(THREADS);
         AtomicInteger succeeded = new AtomicInteger();
         Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < THREADS; i++) {
+          int worker = i;
           Thread t =
               new Thread(
                   () -> {
                     while (running.get()) {
+                      int startedIn = rotation.get();
                       try {
                         SqlResult r = client.sql("carto_dw").query("SELECT name FROM cities LIMIT 2");
                         if (r.rowCount() != 2) {
@@ -49,6 +59,7 @@ class RotationUnderLoadTest {
                       } catch (Throwable e) {
                         failures.add(e);
                       }
+                      finishedSince.set(worker, startedIn);
                     }
                   },
                   "query-worker-" + i);
@@ -59,9 +70,11 @@ class RotationUnderLoadTest {
         String current = first;
         for (int i = 0; i < ROTATIONS; i++) {
           awaitQueriesWith(carto, current, 20);
+          awaitEveryWorkerFinishedAQueryStartedIn(finishedSince, i);
           String next = carto.mintToken();
           store.value.set(next);
           carto.revokeToken(current);
+          rotation.set(i + 1);
           current = next;
         }
         awaitQueriesWith(carto, current, 20);
@@ -77,6 +90,20 @@ class RotationUnderLoadTest {
         assertThat(m.rotations()).isEqualTo(ROTATIONS);
         assertThat(m.fetches()).isLessThanOrEqualTo(2L * ROTATIONS + 1);
         assertThat(carto.requests()).allSatisfy(c -> assertThat(Canaries.findIn(c.requestLine())).isEmpty());
+      }
+    }
+  }
+
+  /** Waits (bounded) until each worker has finished a query that it started in rotation {@code r} or later. */
+  private static void awaitEveryWorkerFinishedAQueryStartedIn(AtomicIntegerArray finishedSince, int r) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (int w = 0; w < finishedSince.length(); w++) {
+      while (finishedSince.get(w) < r) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("worker " + w + " finished no query in rotation " + r + " within 30 s");
+        }
+        Thread.onSpinWait();
+        Thread.yield();
       }
     }
   }
