@@ -127,6 +127,7 @@ public final class FakeCartoServer implements AutoCloseable {
             options.oauthTokenLifetime(),
             new OAuthEndpoint.RateLimit(options.oauthRateLimitMax(), options.oauthRateLimitWindow()));
     this.server = new MockWebServer();
+    server.setServerSocketFactory(NoDelayServerSockets.factory());
     server.setDispatcher(
         new Dispatcher() {
           @Override

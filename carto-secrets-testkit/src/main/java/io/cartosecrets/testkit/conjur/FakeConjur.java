@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.NoDelayServerSockets;
 import io.cartosecrets.testkit.TestTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,6 +96,7 @@ public final class FakeConjur implements AutoCloseable {
     Certificates certs = Certificates.get();
     this.ca = certs.ca;
     try {
+      server.setServerSocketFactory(NoDelayServerSockets.factory());
       server.useHttps(certs.server.sslSocketFactory());
       server.setDispatcher(new ConjurDispatcher());
       server.start(InetAddress.getByName("localhost"), 0);
