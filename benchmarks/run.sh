@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks and runs all five (about 8 minutes on 2 cores), with only JDK 17 and Maven.
-# Results: benchmarks/target/results/ (jmh.txt, jmh.json, rotation.txt, storm.txt, coldstart.txt,
-# machine.txt). docs/BENCHMARKS.md explains them.
+# Results: benchmarks/target/results/ (jmh.txt and jmh.json, the full JMH output; summary-jmh.txt,
+# rotation.txt, storm.txt, coldstart.txt, machine.txt). docs/BENCHMARKS.md explains them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=benchmarks/target/results
@@ -22,7 +22,9 @@ machine() {
 { machine; echo "before: $(uptime)"; } | tee "$out/machine.txt"
 
 # 1 and 2: JMH, with the GC profiler for bytes per operation.
-java -jar "$jar" -prof gc -rf json -rff "$out/jmh.json" 'TokenReadBenchmark|SqlQueryBenchmark' | tee "$out/jmh.txt"
+java -jar "$jar" -prof gc -rf json -rff "$out/jmh.json" 'TokenReadBenchmark|SqlQueryBenchmark' > "$out/jmh.txt"
+tail -n 60 "$out/jmh.txt"
+java -cp "$jar" io.cartosecrets.benchmarks.JmhSummary "$out/jmh.json" | tee "$out/summary-jmh.txt"
 # 3, 4 and 5: load scenarios, each a plain main in the same jar.
 java -cp "$jar" io.cartosecrets.benchmarks.RotationUnderLoad | tee "$out/rotation.txt"
 java -cp "$jar" io.cartosecrets.benchmarks.UnauthorizedStorm | tee "$out/storm.txt"

@@ -24,6 +24,8 @@ import okhttp3.Response;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -31,7 +33,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -45,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * so the ratio is a conservative bound on what the SDK adds in front of a real CARTO, whose answers
  * take milliseconds.
  *
- * <p>Throughput with 4 client threads; latency percentiles (SampleTime) with one.
+ * <p>Throughput: two SDK threads and two raw threads at once. Latency percentiles (SampleTime):
+ * one SDK thread and one raw thread at once. Bytes per request: each alone, in turn.
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -54,7 +56,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed
 // ACK, and every request waits 40 ms.
-@Fork(value = 2, jvmArgsAppend = "-Dsun.net.httpserver.nodelay=true")
+@Fork(value = 3, jvmArgsAppend = "-Dsun.net.httpserver.nodelay=true")
 public class SqlQueryBenchmark {
   static final String SQL = "SELECT name, country, population FROM cities ORDER BY population DESC LIMIT 5";
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -108,31 +110,56 @@ public class SqlQueryBenchmark {
     tokenFile.close();
   }
 
+  // Each group runs the SDK and the raw client side by side, in the same iterations, so that the
+  // load of other processes on a shared machine falls on both alike and their ratio stays fair.
+
   @Benchmark
+  @Group("throughput")
+  @GroupThreads(2)
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
-  @Threads(4)
   public SqlResult cartoClientThroughput() {
     return cartoClient();
   }
 
   @Benchmark
+  @Group("throughput")
+  @GroupThreads(2)
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
-  @Threads(4)
   public JsonNode rawOkHttpThroughput() throws IOException {
     return rawOkHttp(rawBase);
   }
 
   @Benchmark
+  @Group("latency")
   @BenchmarkMode(Mode.SampleTime)
   public SqlResult cartoClientLatency() {
     return cartoClient();
   }
 
   @Benchmark
+  @Group("latency")
   @BenchmarkMode(Mode.SampleTime)
   public JsonNode rawOkHttpLatency() throws IOException {
+    return rawOkHttp(rawBase);
+  }
+
+  // One thread each, one after the other: what each request allocates (run with -prof gc).
+
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @Fork(value = 1, jvmArgsAppend = "-Dsun.net.httpserver.nodelay=true")
+  @Measurement(iterations = 3, time = 2)
+  public SqlResult cartoClientAlone() {
+    return cartoClient();
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @Fork(value = 1, jvmArgsAppend = "-Dsun.net.httpserver.nodelay=true")
+  @Measurement(iterations = 3, time = 2)
+  public JsonNode rawOkHttpAlone() throws IOException {
     return rawOkHttp(rawBase);
   }
 
