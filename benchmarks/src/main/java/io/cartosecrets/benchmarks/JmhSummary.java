@@ -28,14 +28,18 @@ public final class JmhSummary {
 
   public static void main(String[] args) throws IOException {
     JmhSummary s = new JmhSummary(new ObjectMapper().readTree(Path.of(args[0]).toFile()));
-    System.out.println("== 1. Token read (JMH AverageTime, score ± 99.9% confidence interval)");
-    for (String m : List.of("refreshingCache", "volatileField", "clockRead")) {
+    System.out.println("== 1. Token read: the cache and a volatile field, each alone; A = the cache beside B = the clock read");
+    for (String m : List.of("cache", "volatileField")) {
       JsonNode b = s.benchmark("TokenReadBenchmark." + m);
-      System.out.printf(Locale.ROOT, "  %-16s %7.2f ± %.2f ns/op, %.4f B/op%n", m, b.at("/primaryMetric/score").asDouble(),
-          b.at("/primaryMetric/scoreError").asDouble(), b.at("/secondaryMetrics/gc.alloc.rate.norm/score").asDouble());
+      System.out.printf(Locale.ROOT, "  %-22s %7.2f ± %.2f ns/op (iterations: median %.2f, %s), %.4f B/op%n", m + " alone",
+          b.at("/primaryMetric/score").asDouble(), b.at("/primaryMetric/scoreError").asDouble(),
+          median(b.at("/primaryMetric/rawData")), range(b.at("/primaryMetric/rawData")),
+          b.at("/secondaryMetrics/gc.alloc.rate.norm/score").asDouble());
     }
+    JsonNode c = s.benchmark("TokenReadBenchmark.vsClockRead").get("secondaryMetrics");
+    s.pair("cache vs clock (ns/op)", c.get("cacheBesideClock"), c.get("clockRead"));
 
-    System.out.println("== 2. SQL query: CartoClient (SDK) against bare OkHttp (raw), side by side");
+    System.out.println("== 2. SQL query: A = CartoClient (SDK), B = bare OkHttp (raw), side by side");
     JsonNode t = s.benchmark("SqlQueryBenchmark.throughput").get("secondaryMetrics");
     s.pair("throughput (ops/s)", t.get("cartoClientThroughput"), t.get("rawOkHttpThroughput"));
     JsonNode l = s.benchmark("SqlQueryBenchmark.latency").get("secondaryMetrics");
@@ -47,9 +51,26 @@ public final class JmhSummary {
     JsonNode rawAlone = s.benchmark("SqlQueryBenchmark.rawOkHttpAlone");
     double sdkBytes = sdkAlone.at("/secondaryMetrics/gc.alloc.rate.norm/score").asDouble();
     double rawBytes = rawAlone.at("/secondaryMetrics/gc.alloc.rate.norm/score").asDouble();
-    System.out.printf(Locale.ROOT, "  %-22s SDK %10.0f   raw %10.0f   SDK/raw %.3f (each alone: %.1f vs %.1f us/op)%n",
+    System.out.printf(Locale.ROOT, "  %-22s A %10.0f   B %10.0f   A/B %.3f (each alone: %.1f vs %.1f us/op)%n",
         "bytes per request", sdkBytes, rawBytes, sdkBytes / rawBytes,
         sdkAlone.at("/primaryMetric/score").asDouble(), rawAlone.at("/primaryMetric/score").asDouble());
+  }
+
+  private static List<Double> values(JsonNode forks) {
+    List<Double> all = new ArrayList<>();
+    forks.forEach(fork -> fork.forEach(v -> all.add(v.asDouble())));
+    Collections.sort(all);
+    return all;
+  }
+
+  private static double median(JsonNode forks) {
+    List<Double> all = values(forks);
+    return all.get(all.size() / 2);
+  }
+
+  private static String range(JsonNode forks) {
+    List<Double> all = values(forks);
+    return String.format(Locale.ROOT, "%.2f-%.2f, n=%d", all.get(0), all.get(all.size() - 1), all.size());
   }
 
   private JsonNode benchmark(String name) {
@@ -73,7 +94,7 @@ public final class JmhSummary {
       }
     }
     Collections.sort(perIteration);
-    System.out.printf(Locale.ROOT, "  %-22s SDK %10.1f   raw %10.1f   SDK/raw %.3f (paired iterations: median %.3f, %.3f-%.3f, n=%d)%n",
+    System.out.printf(Locale.ROOT, "  %-22s A %10.2f   B %10.2f   A/B %.3f (paired iterations: median %.3f, %.3f-%.3f, n=%d)%n",
         what, sdk.get("score").asDouble(), raw.get("score").asDouble(), ratio, perIteration.get(perIteration.size() / 2),
         perIteration.get(0), perIteration.get(perIteration.size() - 1), perIteration.size());
   }
