@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs all five (about 8 minutes on 2 cores), with only JDK 17 and Maven.
+# Builds the benchmarks and runs all five (about 7 minutes on 2 cores), with only JDK 17 and Maven.
 # Results: benchmarks/target/results/ (jmh.txt and jmh.json, the full JMH output; summary-jmh.txt,
 # rotation.txt, storm.txt, coldstart.txt, machine.txt). docs/BENCHMARKS.md explains them.
 set -euo pipefail
