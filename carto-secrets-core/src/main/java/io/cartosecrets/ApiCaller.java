@@ -73,15 +73,14 @@ final class ApiCaller {
   /** Executes {@code request}, retrying if {@code idempotent}, and returns the parsed JSON body. */
   JsonNode call(Request request, boolean idempotent) {
     String method = request.method();
-    DisplayPath display = request.tag(DisplayPath.class);
-    String path = display != null ? display.path() : Redactor.redact(request.url().encodedPath());
     for (int attempt = 0; ; attempt++) {
       boolean mayRetry = idempotent && attempt < maxRetries;
       Call call = http.newCall(request);
       try (Response response = call.execute()) {
         if (response.isSuccessful()) {
-          return parse(response, method, path);
+          return parse(response, request);
         }
+        String path = displayPath(request);
         CartoApiException error = toException(response, method, path);
         if (!mayRetry || !error.retryable()) {
           throw error;
@@ -93,6 +92,7 @@ final class ApiCaller {
         LOG.debug("{} {} answered {}; retry {} of {} in {} ms", method, path, error.statusCode(), attempt + 1, maxRetries, delay.toMillis());
         pause(delay, error);
       } catch (IOException e) {
+        String path = displayPath(request);
         SentTokens sent = call.tag(SentTokens.class);
         CartoTransportException error =
             transportError(method, path, request.url().host(), e, sent == null ? new String[0] : sent.values());
@@ -134,7 +134,16 @@ final class ApiCaller {
     return Duration.ofMillis((long) (nominal * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble())));
   }
 
-  private JsonNode parse(Response response, String method, String path) throws IOException {
+  /**
+   * The request's path as errors and log lines show it: masked. Worked out only when something
+   * goes wrong, so that a successful call pays nothing for it.
+   */
+  private static String displayPath(Request request) {
+    DisplayPath display = request.tag(DisplayPath.class);
+    return display != null ? display.path() : Redactor.redact(request.url().encodedPath());
+  }
+
+  private JsonNode parse(Response response, Request request) throws IOException {
     ResponseBody body = response.body();
     String text = body.string();
     if (text.isEmpty()) {
@@ -147,7 +156,7 @@ final class ApiCaller {
       CartoToken token = response.request().tag(CartoToken.class);
       String type = truncate(Redactor.redact(response.header("Content-Type", "no content type"), token == null ? null : token.reveal()), 100);
       throw new CartoResponseException(
-          response.code(), method, path, "not JSON (" + type + ", " + text.length() + " characters)");
+          response.code(), request.method(), displayPath(request), "not JSON (" + type + ", " + text.length() + " characters)");
     }
   }
 

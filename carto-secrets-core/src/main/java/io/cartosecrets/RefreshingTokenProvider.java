@@ -487,7 +487,10 @@ public final class RefreshingTokenProvider implements TokenProvider {
           new IllegalStateException("RefreshingTokenProvider for " + description + " is closed"));
       return;
     }
-    startRefresh(true).whenComplete(
+    // In this thread, which has just finished the stale fetch: queued on the executor instead, the
+    // follow-up would wait behind whatever that runs (with a single background thread, possibly
+    // behind a listener that is itself waiting for a token).
+    startRefresh(false).whenComplete(
         (s, e) -> {
           if (e == null) {
             done.followUp.complete(s);

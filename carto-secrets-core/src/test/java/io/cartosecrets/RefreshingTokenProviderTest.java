@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -358,6 +362,71 @@ class RefreshingTokenProviderTest {
     assertThat(provider.currentToken().reveal()).isEqualTo(rotated);
     provider.close();
     assertThat(notify.get()).as("watch closed with the provider").isNull();
+  }
+
+  @Test
+  void aChangeNoticeDuringAFetchThatReadTheOldValue_isFollowedByAFetchThatSeesTheNewOne() throws Exception {
+    AtomicReference<Runnable> notify = new AtomicReference<>();
+    TestSource watched =
+        new TestSource() {
+          @Override
+          public Watch watch(Runnable onChange) {
+            notify.set(onChange);
+            return () -> notify.set(null);
+          }
+        };
+    watched.readBeforeGate = true;
+    CountDownLatch rotatedEvent = new CountDownLatch(1);
+    ExecutorService refresher = Executors.newSingleThreadExecutor();
+    try {
+      provider = RefreshingTokenProvider.builder(watched).clock(clock).scheduler(scheduler).executor(refresher)
+          .listener(e -> {
+            if (e.type() == TokenEvent.Type.ROTATED) {
+              rotatedEvent.countDown();
+            }
+          })
+          .build();
+      provider.currentToken();
+      watched.gate = new Semaphore(0);
+      // A first notice (say, a temporary file created next to the secret): its fetch reads the old value.
+      notify.get().run();
+      assertThat(watched.atGate.await(10, TimeUnit.SECONDS)).isTrue();
+      // The rotation itself, noticed while that fetch is still under way.
+      String rotated = watched.rotate();
+      notify.get().run();
+      watched.gate.release(Integer.MAX_VALUE / 2);
+
+      assertThat(rotatedEvent.await(10, TimeUnit.SECONDS)).as("the change was fetched").isTrue();
+      assertThat(provider.currentToken().reveal()).isEqualTo(rotated);
+      assertThat(watched.fetches).hasValue(3);
+    } finally {
+      refresher.shutdownNow();
+    }
+  }
+
+  @Test
+  void aRejectionWhileAFetchOfTheOldTokenIsUnderWay_waitsForAFetchThatSeesTheNewOne() throws Exception {
+    provider = builder().backgroundRefresh(false).build();
+    CartoToken old = provider.currentToken();
+    source.readBeforeGate = true;
+    source.gate = new Semaphore(0);
+    AtomicReference<CartoToken> refreshed = new AtomicReference<>();
+    AtomicReference<CartoToken> retry = new AtomicReference<>();
+    Thread refresher = new Thread(() -> refreshed.set(provider.refreshNow()));
+    refresher.start();
+    assertThat(source.atGate.await(10, TimeUnit.SECONDS)).isTrue();
+    // Rotated in the store, then revoked by CARTO: the 401 comes while the fetch above still holds the old value.
+    String rotated = source.rotate();
+    Thread rejected = new Thread(() -> retry.set(provider.tokenRejected(old)));
+    rejected.start();
+    awaitAllBlocked(List.of(rejected));
+    source.gate.release(Integer.MAX_VALUE / 2);
+    refresher.join(10_000);
+    rejected.join(10_000);
+
+    assertThat(refreshed.get()).as("refreshNow started before the rotation").isEqualTo(old);
+    assertThat(retry.get().reveal()).as("the token to retry with").isEqualTo(rotated);
+    assertThat(source.fetches).hasValue(3);
   }
 
   @Test

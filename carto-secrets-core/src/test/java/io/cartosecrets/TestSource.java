@@ -22,6 +22,11 @@ class TestSource implements SecretProvider {
   volatile Semaphore gate;
   /** Counted down when a fetch reaches the gate. */
   volatile CountDownLatch atGate = new CountDownLatch(1);
+  /**
+   * When set, a fetch reads the value before it waits at the gate, as a real read does before its
+   * answer travels back: a rotation while it waits is not in its answer.
+   */
+  volatile boolean readBeforeGate;
 
   /** A source holding {@code value} (minted by the test) instead of a fresh token. */
   static TestSource holding(String value) {
@@ -50,6 +55,7 @@ class TestSource implements SecretProvider {
 
   @Override
   public Secret fetch() {
+    String read = value.get();
     fetches.incrementAndGet();
     Semaphore g = gate;
     if (g != null) {
@@ -59,7 +65,7 @@ class TestSource implements SecretProvider {
     if (f != null) {
       throw f;
     }
-    return Secret.builder(value.get(), description()).expiresAt(expiresAt.get()).build();
+    return Secret.builder(readBeforeGate ? read : value.get(), description()).expiresAt(expiresAt.get()).build();
   }
 
   /** Counts down {@link #atGate}, then waits for a permit of {@code g}. */

@@ -130,6 +130,7 @@ public final class FakeCartoServer implements AutoCloseable {
             options.oauthTokenLifetime(),
             new OAuthEndpoint.RateLimit(options.oauthRateLimitMax(), options.oauthRateLimitWindow()));
     this.server = new MockWebServer();
+    server.setServerSocketFactory(NoDelayServerSockets.factory());
     // CARTO's Tokens API addresses a token by its value: GET, PATCH and DELETE /v3/tokens/{token}.
     server.setDispatcher(StandInTraffic.recording(
         "FakeCartoServer",

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -27,7 +29,7 @@ import java.util.stream.Stream;
 public final class QuickStart {
   private QuickStart() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws IOException, InterruptedException {
     if (System.getenv("CARTO_API_BASE_URL") != null) {
       againstCarto();
     } else {
@@ -45,7 +47,7 @@ public final class QuickStart {
     }
   }
 
-  private static void embedded() throws IOException {
+  private static void embedded() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("carto-secrets-quickstart");
     Path secretFile = dir.resolve("carto_token");
     try (FakeCartoServer server = FakeCartoServer.start()) {
@@ -54,9 +56,15 @@ public final class QuickStart {
       writeSecret(secretFile, first);
       System.out.println("Stand-in CARTO at " + server.baseUrl() + ", token in " + secretFile);
 
+      CountDownLatch rotated = new CountDownLatch(1);
       RefreshingTokenProvider tokens =
           RefreshingTokenProvider.builder(FileSecretProvider.of(secretFile))
-              .listener(QuickStart::printEvent)
+              .listener(e -> {
+                printEvent(e);
+                if (e.type() == TokenEvent.Type.ROTATED) {
+                  rotated.countDown();
+                }
+              })
               .build();
       try (CartoClient carto = CartoClient.builder().baseUrl(server.baseUrl()).tokenProvider(tokens).build()) {
         String sql = "SELECT name, country, population FROM cities ORDER BY population DESC LIMIT 3";
@@ -69,6 +77,11 @@ public final class QuickStart {
         server.revokeToken(first);
 
         print(carto.sql("carto_dw").query(sql));
+        // Listeners run just after the callers a fetch served are released, on the fetching
+        // thread: wait for the rotation event, so that it is printed before the summary.
+        if (!rotated.await(5, TimeUnit.SECONDS)) {
+          System.out.println("(no rotation event within 5 s)");
+        }
         System.out.println("Used token " + tokens.currentToken());
         System.out.println("Counters: " + tokens.metrics());
       }

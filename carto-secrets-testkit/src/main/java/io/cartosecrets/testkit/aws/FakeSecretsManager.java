@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cartosecrets.testkit.NoDelayServerSockets;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.canary.StandInTraffic;
 import java.io.IOException;
@@ -202,6 +203,7 @@ public final class FakeSecretsManager implements AutoCloseable {
       calls.put(op, new AtomicInteger());
     }
     this.server = new MockWebServer();
+    server.setServerSocketFactory(NoDelayServerSockets.factory());
     server.setDispatcher(StandInTraffic.recording("FakeSecretsManager", this::handle));
     try {
       server.start(InetAddress.getLoopbackAddress(), 0);

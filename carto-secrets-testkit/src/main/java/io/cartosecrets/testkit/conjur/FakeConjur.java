@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cartosecrets.testkit.Canaries;
+import io.cartosecrets.testkit.NoDelayServerSockets;
 import io.cartosecrets.testkit.TestTokens;
 import io.cartosecrets.testkit.canary.StandInTraffic;
 import java.io.IOException;
@@ -96,6 +97,7 @@ public final class FakeConjur implements AutoCloseable {
     Certificates certs = Certificates.get();
     this.ca = certs.ca;
     try {
+      server.setServerSocketFactory(NoDelayServerSockets.factory());
       server.useHttps(certs.server.sslSocketFactory());
       server.setDispatcher(StandInTraffic.recording("FakeConjur", new ConjurDispatcher()::dispatch));
       server.start(InetAddress.getByName("localhost"), 0);

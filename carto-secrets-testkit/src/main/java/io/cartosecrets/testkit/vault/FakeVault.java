@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
+import io.cartosecrets.testkit.NoDelayServerSockets;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
@@ -65,6 +66,7 @@ public final class FakeVault implements AutoCloseable {
   private FakeVault(Clock clock, SSLSocketFactory tls) {
     this.state = new VaultState(clock);
     this.server = new MockWebServer();
+    server.setServerSocketFactory(NoDelayServerSockets.factory());
     server.setDispatcher(StandInTraffic.recording("FakeVault", new VaultDispatcher()::dispatch));
     if (tls != null) {
       server.useHttps(tls);
