@@ -1,7 +1,6 @@
 package io.cartosecrets.testkit.canary;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.FakeCartoServer;
@@ -17,7 +16,6 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
-import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 
 /**
@@ -29,13 +27,7 @@ class CanaryHarnessBlindSpotsTest {
 
   private static List<Event> failuresOf(Class<?> leaky) {
     CANARY.set(TestTokens.apiAccessToken());
-    return EngineTestKit.engine("junit-jupiter")
-        .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
-        .selectors(selectClass(leaky))
-        .execute()
-        .testEvents()
-        .failed()
-        .list();
+    return LeakingTests.run(leaky).failed().list();
   }
 
   // ---------------------------------------------------------------- checks that once did not run

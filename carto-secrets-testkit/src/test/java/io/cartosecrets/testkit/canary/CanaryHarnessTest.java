@@ -1,7 +1,6 @@
 package io.cartosecrets.testkit.canary;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.cartosecrets.testkit.Canaries;
 import io.cartosecrets.testkit.FakeCartoServer;
@@ -18,7 +17,6 @@ import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.slf4j.LoggerFactory;
 
@@ -90,12 +88,7 @@ class CanaryHarnessTest {
 
   @Test
   void aTestThatLeaksNothing_passes() {
-    EngineTestKit.engine("junit-jupiter")
-        .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
-        .selectors(selectClass(LeaksNothing.class))
-        .execute()
-        .testEvents()
-        .assertStatistics(s -> s.succeeded(1).failed(0));
+    LeakingTests.run(LeaksNothing.class).assertStatistics(s -> s.succeeded(1).failed(0));
   }
 
   @Test
@@ -123,14 +116,7 @@ class CanaryHarnessTest {
 
   private static Throwable failureOf(Class<?> leaky) {
     CANARY.set(TestTokens.apiAccessToken());
-    List<Event> failed =
-        EngineTestKit.engine("junit-jupiter")
-            .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
-            .selectors(selectClass(leaky))
-            .execute()
-            .testEvents()
-            .failed()
-            .list();
+    List<Event> failed = LeakingTests.run(leaky).failed().list();
     assertThat(failed).as("failed tests of " + leaky.getSimpleName()).hasSize(1);
     return failed.get(0).getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
         .getThrowable().orElseThrow();
