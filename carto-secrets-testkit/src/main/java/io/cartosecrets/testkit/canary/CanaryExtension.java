@@ -173,7 +173,9 @@ public final class CanaryExtension
     }
     int from = Math.max(0, at - 160);
     int to = Math.min(masked.length(), at + 80);
-    return "\n      " + masked.substring(from, to).replace("\n", "\n      ");
+    String context = masked.substring(from, to);
+    // Another form, one that only unwrapping finds, may sit next to the masked one.
+    return Canaries.findIn(context).isPresent() ? "" : "\n      " + context.replace("\n", "\n      ");
   }
 
   private static void ensureTempDirectory() {
