@@ -41,7 +41,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * otherwise) or by version id. The token is the whole {@code SecretString}, or one field of a JSON
  * {@code SecretString} ({@code carto.api_token} walks into nested objects); a {@code SecretBinary}
  * is read as UTF-8 text. A whole-value secret loses one trailing line break, which
- * {@code --secret-string file://token.txt} tends to add; anything else is kept as stored.
+ * {@code --secret-string file://token.txt} tends to add; anything else is kept as stored, except
+ * that a value starting with a byte order mark, or longer than the 64 KiB Secrets Manager can store,
+ * is refused as a {@link SecretFormatException} (as a secret file would be).
  *
  * <p>Credentials and region come from the SDK's default chains unless given, so nothing but the
  * secret's name needs configuring on AWS:
@@ -76,6 +78,8 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
   public static final String AWSCURRENT = "AWSCURRENT";
   /** Used when no call timeout is configured: an unanswered call must not hold a refresh forever. */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+  /** The most Secrets Manager stores in a SecretString or SecretBinary (64 KiB). */
+  static final int MAX_SECRET_CHARS = 65_536;
 
   private static final Logger LOG = LoggerFactory.getLogger(AwsSecretsManagerProvider.class);
 
@@ -241,6 +245,17 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
     }
     if (text == null) {
       throw new SecretFormatException(description, field, "the secret version has neither a SecretString nor a SecretBinary", null);
+    }
+    if (text.length() > MAX_SECRET_CHARS) {
+      // Secrets Manager stores at most 65536 bytes; anything longer is not what the service sends.
+      throw new SecretFormatException(description, field, "the answer holds " + text.length()
+          + " characters, more than the " + MAX_SECRET_CHARS + " bytes Secrets Manager can store", null);
+    }
+    if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+      // As for secret files: U+FEFF is no control character, so Secret would take it and the server
+      // would answer 401 to a token that looks right.
+      throw new SecretFormatException(description, field,
+          "the secret starts with a byte order mark (U+FEFF, added by some editors); store it without one", null);
     }
     String value = field == null ? SecretFiles.trimOneNewline(text) : JsonFields.extract(text, field, description);
     return Secret.builder(value, description).version(response.versionId()).build();
