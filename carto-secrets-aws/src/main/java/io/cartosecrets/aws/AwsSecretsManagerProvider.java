@@ -439,6 +439,8 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
           .httpClientBuilder(UrlConnectionHttpClient.builder())
           .overrideConfiguration(o -> {
             o.apiCallTimeout(callTimeout == null ? DEFAULT_CALL_TIMEOUT : callTimeout);
+            // The SDK logs its exception, error message included, at DEBUG before we see it.
+            o.addExecutionInterceptor(new ErrorAnswerScrubber());
             if (maxAttempts != null) {
               o.retryStrategy(r -> r.maxAttempts(maxAttempts));
             }
