@@ -226,4 +226,45 @@ class Breaker2AwsHostileAnswersTest {
       assertThat(t).isInstanceOf(SecretException.class);
     }
   }
+
+  /** The version id comes from the answer and is logged and shown by Secret.toString(). */
+  @Test
+  void versionIdEchoingTheSecret_isNotLoggedNorShownInToString() {
+    String token = TestTokens.secret();
+    Fault f = Fault.rawAnswer(200, JSON_11, "{\"Name\":\"prod/carto\",\"VersionId\":\"" + token
+        + "\",\"SecretString\":\"" + TestTokens.apiAccessToken() + "\"}");
+    Throwable t = catchThrowable(() -> io.cartosecrets.testkit.canary.Leakproof.track(fetch(null, f)));
+    if (t != null) {
+      assertThat(t).isInstanceOf(SecretException.class);
+    }
+  }
+
+  @Test
+  void describeSecretNamingTheSecretAsTheCurrentVersion_isNotLogged() {
+    String token = TestTokens.secret();
+    try (AwsSecretsManagerProvider p = AwsFixtures.provider(aws, "prod/carto").build()) {
+      Secret first = p.fetch();
+      aws.failNext(Operation.DESCRIBE_SECRET, 1, Fault.rawAnswer(200, JSON_11,
+          "{\"Name\":\"prod/carto\",\"VersionIdsToStages\":{\"" + token + "\":[\"AWSCURRENT\"]}}"));
+      Throwable t = catchThrowable(() -> io.cartosecrets.testkit.canary.Leakproof.track(p.refresh(first)));
+      if (t != null) {
+        assertThat(t).isInstanceOf(SecretException.class);
+      }
+    }
+  }
+
+  @Test
+  void oddDescribeSecretAnswers_areTypedOrUnchanged_neverAnNpe() {
+    try (AwsSecretsManagerProvider p = AwsFixtures.provider(aws, "prod/carto").build()) {
+      Secret first = p.fetch();
+      for (String body : new String[] {"{}", "{\"VersionIdsToStages\":null}", "{\"VersionIdsToStages\":{\"v\":null}}",
+          "{\"VersionIdsToStages\":[]}", "{\"DeletedDate\":\"yesterday\"}", "not json", "null"}) {
+        aws.failNext(Operation.DESCRIBE_SECRET, 1, Fault.rawAnswer(200, JSON_11, body));
+        Throwable t = catchThrowable(() -> p.refresh(first));
+        if (t != null) {
+          assertThat(t).as(body).isInstanceOf(SecretException.class);
+        }
+      }
+    }
+  }
 }
