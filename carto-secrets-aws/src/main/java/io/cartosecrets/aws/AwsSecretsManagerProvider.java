@@ -62,6 +62,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * the label does it call {@code GetSecretValue}. Without {@code secretsmanager:DescribeSecret}
  * permission it falls back, once and with a warning, to {@code GetSecretValue} and compares
  * version ids. A provider pinned to a version id never calls AWS to refresh: versions are immutable.
+ * A version id that is not a UUID (as AWS generates them) is kept and shown as {@code sha256:} and 16
+ * hex characters of its hash, so that whatever an endpoint puts there never reaches a log or
+ * {@link Secret#toString()}.
  *
  * <p><b>Errors.</b> Missing secret, version or label, a secret scheduled for deletion and rejected
  * parameters give {@link SecretNotFoundException}; IAM refusals, bad credentials and KMS decryption
@@ -151,7 +154,7 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
       throw AwsErrors.translate(e, description, "GetSecretValue", wanted(), endpoint);
     }
     Secret secret = toSecret(response);
-    LOG.debug("{}: loaded version {} (fp={})", description, response.versionId(), secret.fingerprint());
+    LOG.debug("{}: loaded version {} (fp={})", description, secret.version().orElse("<none>"), secret.fingerprint());
     return secret;
   }
 
@@ -193,7 +196,7 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
           + described.deletedDate() + "); restore it with RestoreSecret or point the application at another"
           + " secret (DescribeSecret)");
     }
-    String holder = versionWithStage(described.versionIdsToStages(), versionStage);
+    String holder = shownVersion(versionWithStage(described.versionIdsToStages(), versionStage));
     if (holder == null) {
       throw new SecretNotFoundException(description,
           "no version of the secret has the staging label " + versionStage + " (DescribeSecret)");
@@ -258,7 +261,32 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
           "the secret starts with a byte order mark (U+FEFF, added by some editors); store it without one", null);
     }
     String value = field == null ? SecretFiles.trimOneNewline(text) : JsonFields.extract(text, field, description);
-    return Secret.builder(value, description).version(response.versionId()).build();
+    return Secret.builder(value, description).version(shownVersion(response.versionId())).build();
+  }
+
+  private static final java.util.regex.Pattern UUID_SHAPE =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /**
+   * A version id as this provider keeps, compares, logs and shows it. Version ids come from the
+   * answer, and end up in log lines and {@link Secret#toString()}; a broken or hostile endpoint could
+   * put anything there, the secret included. A UUID (what AWS and its SDKs generate) is kept as is;
+   * anything else is replaced by {@code sha256:} and 16 hex characters of its hash, stable and
+   * distinct enough to notice rotation, and never the text itself.
+   */
+  static String shownVersion(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    if (UUID_SHAPE.matcher(raw).matches()) {
+      return raw;
+    }
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8));
+      return "sha256:" + java.util.HexFormat.of().formatHex(h, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   private String wanted() {
