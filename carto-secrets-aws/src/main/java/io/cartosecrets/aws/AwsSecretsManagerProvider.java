@@ -412,7 +412,10 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
 
     /**
      * A client you already have, configured as you like. The provider uses it as given and does not
-     * close it; region, endpoint, credentials, timeout and attempts cannot be set as well.
+     * close it; region, endpoint, credentials, timeout and attempts cannot be set as well. Unlike a
+     * client the provider builds, its error answers are not scrubbed before the AWS SDK reads them,
+     * and the SDK logs their messages at DEBUG ({@code software.amazon.awssdk.request}): keep that
+     * logger above DEBUG if the endpoint is not trusted.
      */
     public Builder client(SecretsManagerClient client) {
       this.client = Objects.requireNonNull(client, "client");
