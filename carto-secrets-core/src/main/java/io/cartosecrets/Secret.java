@@ -45,7 +45,8 @@ public final class Secret {
    *
    * @param value the secret value, as loaded from the store
    * @param source where it was loaded from, e.g. {@code file:/run/secrets/carto_token}
-   * @throws SecretFormatException if the value is empty, blank or contains a control character; the
+   * @throws SecretFormatException if the value is empty, blank, starts with a byte order mark or
+   *     contains a control character; the
    *     message names the source and never repeats the value
    */
   public static Secret of(String value, String source) {
@@ -162,12 +163,19 @@ public final class Secret {
     }
 
     /**
-     * @throws SecretFormatException if the value is empty, whitespace only, or contains a control
-     *     character (which no HTTP header may carry)
+     * @throws SecretFormatException if the value is empty, whitespace only, starts with a byte order
+     *     mark (U+FEFF), or contains a control character (which no HTTP header may carry)
      */
     public Secret build() {
       if (value.length == 0) {
         throw new SecretFormatException(source, "the secret is empty");
+      }
+      if (value[0] == '\uFEFF') {
+        // A byte order mark an editor left, as SecretFiles refuses for files: it is no control
+        // character, so it would otherwise be sent along and the server would answer 401 to a
+        // value that looks right. Every store (Vault, Conjur, JSON fields) comes through here.
+        throw new SecretFormatException(
+            source, "the secret starts with a byte order mark (U+FEFF, added by some editors); store it without one");
       }
       boolean blank = true;
       for (int i = 0; i < value.length; i++) {

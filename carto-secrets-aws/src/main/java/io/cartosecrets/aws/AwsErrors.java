@@ -58,13 +58,13 @@ final class AwsErrors {
   private static SecretException service(SdkServiceException e, String source, String operation, String wanted) {
     String code = null;
     if (e instanceof AwsServiceException && ((AwsServiceException) e).awsErrorDetails() != null) {
-      code = safeToken(((AwsServiceException) e).awsErrorDetails().errorCode());
-      code = code.isEmpty() ? null : code;
+      code = errorCode(((AwsServiceException) e).awsErrorDetails().errorCode());
     }
     int status = e.statusCode();
+    String requestId = requestId(e.requestId());
     // The error code itself is appended by SecretException as " [code]".
     String where = " (" + operation + ", HTTP " + status
-        + (e.requestId() == null ? "" : ", request id " + safeToken(e.requestId())) + ")";
+        + (requestId == null ? "" : ", request id " + requestId) + ")";
     String c = code == null ? "" : code;
     if (e.isThrottlingException() || status == 429) {
       return new SecretUnavailableException(source,
@@ -150,21 +150,33 @@ final class AwsErrors {
     return socketLevel && e.getMessage() != null ? name + ": " + truncate(e.getMessage(), 200) : name;
   }
 
-  /** Error codes and request ids come from the response; keep only what such a token may contain. */
-  private static String safeToken(String s) {
-    if (s == null) {
-      return "";
+  /**
+   * The AWS error code if it has the shape of one ({@code ResourceNotFoundException},
+   * {@code AccessDenied}: a capitalised word of letters only), else null. It comes from the answer,
+   * which a broken or hostile endpoint may fill with anything, the secret included, and it ends up
+   * in the message and in {@link SecretException#errorCode()}; a random token made of letters alone
+   * and ending like an error code is vanishingly unlikely, so keeping known codes and that shape
+   * keeps every real code.
+   */
+  static String errorCode(String raw) {
+    if (raw == null) {
+      return null;
     }
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length() && out.length() < 64; i++) {
-      char c = s.charAt(i);
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-          || c == '.') {
-        out.append(c);
-      }
+    if (SIGNATURE_CODES.contains(raw) || UNKNOWN_KEY_CODES.contains(raw) || EXPIRED_CODES.contains(raw)
+        || DENIED_CODES.contains(raw) || BAD_PARAMETER_CODES.contains(raw) || TRANSIENT_CODES.contains(raw)) {
+      return raw;
     }
-    return out.toString();
+    return CODE_SHAPE.matcher(raw).matches() ? raw : null;
   }
+
+  /** A request id if it looks like one (a UUID, or hex with dashes), else null: it comes from the answer too. */
+  static String requestId(String raw) {
+    return raw != null && REQUEST_ID_SHAPE.matcher(raw).matches() ? raw : null;
+  }
+
+  private static final java.util.regex.Pattern CODE_SHAPE = java.util.regex.Pattern.compile(
+      "[A-Z][A-Za-z]{1,62}(Exception|Error|Failure|Fault|Denied|Required|Expired|Timeout|Unavailable)");
+  private static final java.util.regex.Pattern REQUEST_ID_SHAPE = java.util.regex.Pattern.compile("[0-9A-Fa-f-]{8,64}");
 
   private static String truncate(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max) + "...";

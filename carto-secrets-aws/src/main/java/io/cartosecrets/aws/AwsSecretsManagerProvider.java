@@ -41,7 +41,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * otherwise) or by version id. The token is the whole {@code SecretString}, or one field of a JSON
  * {@code SecretString} ({@code carto.api_token} walks into nested objects); a {@code SecretBinary}
  * is read as UTF-8 text. A whole-value secret loses one trailing line break, which
- * {@code --secret-string file://token.txt} tends to add; anything else is kept as stored.
+ * {@code --secret-string file://token.txt} tends to add; anything else is kept as stored, except
+ * that a value starting with a byte order mark, or longer than the 64 KiB Secrets Manager can store,
+ * is refused as a {@link SecretFormatException} (as a secret file would be).
  *
  * <p>Credentials and region come from the SDK's default chains unless given, so nothing but the
  * secret's name needs configuring on AWS:
@@ -60,6 +62,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * the label does it call {@code GetSecretValue}. Without {@code secretsmanager:DescribeSecret}
  * permission it falls back, once and with a warning, to {@code GetSecretValue} and compares
  * version ids. A provider pinned to a version id never calls AWS to refresh: versions are immutable.
+ * A version id that is not a UUID (as AWS generates them) is kept and shown as {@code sha256:} and 16
+ * hex characters of its hash, so that whatever an endpoint puts there never reaches a log or
+ * {@link Secret#toString()}.
  *
  * <p><b>Errors.</b> Missing secret, version or label, a secret scheduled for deletion and rejected
  * parameters give {@link SecretNotFoundException}; IAM refusals, bad credentials and KMS decryption
@@ -76,6 +81,8 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
   public static final String AWSCURRENT = "AWSCURRENT";
   /** Used when no call timeout is configured: an unanswered call must not hold a refresh forever. */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+  /** The most Secrets Manager stores in a SecretString or SecretBinary (64 KiB). */
+  static final int MAX_SECRET_CHARS = 65_536;
 
   private static final Logger LOG = LoggerFactory.getLogger(AwsSecretsManagerProvider.class);
 
@@ -147,7 +154,7 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
       throw AwsErrors.translate(e, description, "GetSecretValue", wanted(), endpoint);
     }
     Secret secret = toSecret(response);
-    LOG.debug("{}: loaded version {} (fp={})", description, response.versionId(), secret.fingerprint());
+    LOG.debug("{}: loaded version {} (fp={})", description, secret.version().orElse("<none>"), secret.fingerprint());
     return secret;
   }
 
@@ -189,7 +196,7 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
           + described.deletedDate() + "); restore it with RestoreSecret or point the application at another"
           + " secret (DescribeSecret)");
     }
-    String holder = versionWithStage(described.versionIdsToStages(), versionStage);
+    String holder = shownVersion(versionWithStage(described.versionIdsToStages(), versionStage));
     if (holder == null) {
       throw new SecretNotFoundException(description,
           "no version of the secret has the staging label " + versionStage + " (DescribeSecret)");
@@ -242,8 +249,44 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
     if (text == null) {
       throw new SecretFormatException(description, field, "the secret version has neither a SecretString nor a SecretBinary", null);
     }
+    if (text.length() > MAX_SECRET_CHARS) {
+      // Secrets Manager stores at most 65536 bytes; anything longer is not what the service sends.
+      throw new SecretFormatException(description, field, "the answer holds " + text.length()
+          + " characters, more than the " + MAX_SECRET_CHARS + " bytes Secrets Manager can store", null);
+    }
+    if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+      // As for secret files: U+FEFF is no control character, so Secret would take it and the server
+      // would answer 401 to a token that looks right.
+      throw new SecretFormatException(description, field,
+          "the secret starts with a byte order mark (U+FEFF, added by some editors); store it without one", null);
+    }
     String value = field == null ? SecretFiles.trimOneNewline(text) : JsonFields.extract(text, field, description);
-    return Secret.builder(value, description).version(response.versionId()).build();
+    return Secret.builder(value, description).version(shownVersion(response.versionId())).build();
+  }
+
+  private static final java.util.regex.Pattern UUID_SHAPE =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /**
+   * A version id as this provider keeps, compares, logs and shows it. Version ids come from the
+   * answer, and end up in log lines and {@link Secret#toString()}; a broken or hostile endpoint could
+   * put anything there, the secret included. A UUID (what AWS and its SDKs generate) is kept as is;
+   * anything else is replaced by {@code sha256:} and 16 hex characters of its hash, stable and
+   * distinct enough to notice rotation, and never the text itself.
+   */
+  static String shownVersion(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    if (UUID_SHAPE.matcher(raw).matches()) {
+      return raw;
+    }
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8));
+      return "sha256:" + java.util.HexFormat.of().formatHex(h, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   private String wanted() {
@@ -369,7 +412,10 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
 
     /**
      * A client you already have, configured as you like. The provider uses it as given and does not
-     * close it; region, endpoint, credentials, timeout and attempts cannot be set as well.
+     * close it; region, endpoint, credentials, timeout and attempts cannot be set as well. Unlike a
+     * client the provider builds, its error answers are not scrubbed before the AWS SDK reads them,
+     * and the SDK logs their messages at DEBUG ({@code software.amazon.awssdk.request}): keep that
+     * logger above DEBUG if the endpoint is not trusted.
      */
     public Builder client(SecretsManagerClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -424,6 +470,8 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
           .httpClientBuilder(UrlConnectionHttpClient.builder())
           .overrideConfiguration(o -> {
             o.apiCallTimeout(callTimeout == null ? DEFAULT_CALL_TIMEOUT : callTimeout);
+            // The SDK logs its exception, error message included, at DEBUG before we see it.
+            o.addExecutionInterceptor(new ErrorAnswerScrubber());
             if (maxAttempts != null) {
               o.retryStrategy(r -> r.maxAttempts(maxAttempts));
             }

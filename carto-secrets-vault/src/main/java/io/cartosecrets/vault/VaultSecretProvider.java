@@ -91,6 +91,11 @@ import org.slf4j.LoggerFactory;
  * token gets its own driver configuration, built once and never changed afterwards.
  */
 public final class VaultSecretProvider implements SecretProvider {
+  /** A KV v2 version as Vault sends it; anything else from an answer is not shown. */
+  private static final java.util.regex.Pattern VERSION_SHAPE = java.util.regex.Pattern.compile("[0-9]{1,19}");
+  /** An RFC 3339 time as Vault sends it. */
+  private static final java.util.regex.Pattern TIME_SHAPE = java.util.regex.Pattern.compile("[0-9T:.+Z-]{1,40}");
+
   private static final Logger LOG = LoggerFactory.getLogger(VaultSecretProvider.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** A token this close to its expiry is treated as expired: renewing it would race the expiry. */
@@ -318,7 +323,10 @@ public final class VaultSecretProvider implements SecretProvider {
     String version;
     if (l.version == 2) {
       String v = r.getDataMetadata().getMetadataMap().get("version");
-      version = v == null || v.isEmpty() ? null : v;
+      // From the answer, and shown by Secret.toString() and the log: KV v2 versions are numbers, so
+      // anything else (a broken or hostile server could put the secret there) is replaced by the
+      // value's hash, as for KV v1.
+      version = v == null || v.isEmpty() ? null : VERSION_SHAPE.matcher(v).matches() ? v : "sha256:" + secret.fingerprint();
     } else {
       // KV v1 has no versions: a hash of the value stands in, so that the cache sees changes.
       version = "sha256:" + secret.fingerprint();
@@ -333,12 +341,18 @@ public final class VaultSecretProvider implements SecretProvider {
     if (l.version == 2) {
       Map<String, String> md = r.getDataMetadata().getMetadataMap();
       String v = md.getOrDefault("version", pinnedVersion == null ? "?" : pinnedVersion.toString());
+      if (!VERSION_SHAPE.matcher(v).matches()) {
+        v = "?";
+      }
       if ("true".equals(md.get("destroyed"))) {
         return new SecretNotFoundException(description, "version " + v + " of " + apiPath
             + " was destroyed; write a new version" + (pinnedVersion == null ? "" : " or pin another one"),
             "404", null);
       }
       String deleted = md.get("deletion_time");
+      if (deleted != null && !TIME_SHAPE.matcher(deleted).matches()) {
+        deleted = "an unreadable time";
+      }
       if (deleted != null && !deleted.isEmpty()) {
         return new SecretNotFoundException(description, "version " + v + " of " + apiPath + " was deleted at "
             + deleted + "; undelete it (vault kv undelete -versions=" + v + ") or write a new version", "404", null);

@@ -137,12 +137,38 @@ public final class FakeSecretsManager implements AutoCloseable {
     private final String errorType;
     private final String message;
     private final Duration delay;
+    /** For {@link #rawAnswer}: served as is, instead of the stand-in's own answer. */
+    private final String rawContentType;
+    private final byte[] rawBody;
 
     private Fault(int status, String errorType, String message, Duration delay) {
+      this(status, errorType, message, delay, null, null);
+    }
+
+    private Fault(int status, String errorType, String message, Duration delay, String rawContentType, byte[] rawBody) {
       this.status = status;
       this.errorType = errorType;
       this.message = message;
       this.delay = delay;
+      this.rawContentType = rawContentType;
+      this.rawBody = rawBody;
+    }
+
+    /**
+     * Any answer at all, served byte for byte in place of the normal one (signature checking still
+     * runs first): for hostile or malformed answers, e.g. a 200 whose {@code SecretString} is
+     * {@code null}, or a body that is not JSON. {@code contentType} may be {@code null} (no header).
+     */
+    public static Fault rawAnswer(int status, String contentType, byte[] body) {
+      if (status < 100 || status > 599) {
+        throw new IllegalArgumentException("not an HTTP status: " + status);
+      }
+      return new Fault(status, null, null, Duration.ZERO, contentType, Objects.requireNonNull(body, "body").clone());
+    }
+
+    /** {@link #rawAnswer(int, String, byte[])} with a UTF-8 body. */
+    public static Fault rawAnswer(int status, String contentType, String body) {
+      return rawAnswer(status, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The normal answer, but only after {@code delay}: for client timeouts. */
@@ -164,6 +190,9 @@ public final class FakeSecretsManager implements AutoCloseable {
 
     @Override
     public String toString() {
+      if (rawBody != null) {
+        return "Fault[raw " + status + " answer, " + rawBody.length + " bytes]";
+      }
       if (status == 200) {
         return "Fault[answer after " + delay + "]";
       }
@@ -496,6 +525,16 @@ public final class FakeSecretsManager implements AutoCloseable {
       }
       Fault fault = takeFault(op.get());
       Duration delay = Duration.ZERO;
+      if (fault != null && fault.rawBody != null) {
+        MockResponse.Builder raw = new MockResponse.Builder()
+            .code(fault.status)
+            .setHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+            .body(new okio.Buffer().write(fault.rawBody));
+        if (fault.rawContentType != null) {
+          raw.setHeader("Content-Type", fault.rawContentType);
+        }
+        return raw.build();
+      }
       if (fault != null && fault.status == 200) {
         delay = fault.delay;
       } else if (fault != null) {

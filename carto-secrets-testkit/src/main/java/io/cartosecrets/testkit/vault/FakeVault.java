@@ -210,6 +210,27 @@ public final class FakeVault implements AutoCloseable {
     state.failNext(count, status);
   }
 
+  /**
+   * Answers the next request whose API path ends with {@code pathSuffix} (e.g. {@code data/prod})
+   * with {@code status} and {@code jsonBody} byte for byte, instead of the stand-in's own answer: for
+   * hostile or malformed answers (odd metadata, odd field types). Once per call; in call order.
+   */
+  public void answerNextRaw(String pathSuffix, int status, String jsonBody) {
+    rawAnswers.add(new String[] {java.util.Objects.requireNonNull(pathSuffix, "pathSuffix"), Integer.toString(status),
+        java.util.Objects.requireNonNull(jsonBody, "jsonBody")});
+  }
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<String[]> rawAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private String[] takeRawAnswer(String path) {
+    for (String[] a : rawAnswers) {
+      if (path.endsWith(a[0]) && rawAnswers.remove(a)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
   /** Every request answered so far, oldest first. */
   public List<RecordedVaultRequest> requests() {
     return Collections.unmodifiableList(new ArrayList<>(requests));
@@ -360,12 +381,19 @@ public final class FakeVault implements AutoCloseable {
               .set("errors", VaultState.MAPPER.createArrayNode().add("failed to parse JSON input")));
         }
       }
+      String[] rawAnswer = answer == null ? takeRawAnswer(path) : null;
+      if (rawAnswer != null) {
+        answer = new VaultState.Answer(Integer.parseInt(rawAnswer[1]), null);
+      }
       if (answer == null) {
         answer = state.handle(method, path, query, ns, token, body);
       }
       requests.add(new RecordedVaultRequest(
           method, path, query, ns, token != null && !token.isEmpty(), state.accessorFor(token),
           "true".equals(request.getHeaders().get("X-Vault-Request")), fields, answer.status));
+      if (rawAnswer != null) {
+        return json(answer.status, rawAnswer[2]);
+      }
       return answer.body == null ? new MockResponse.Builder().code(answer.status).build()
           : json(answer.status, answer.body);
     }
