@@ -255,8 +255,8 @@ public final class AwsSecretsManagerProvider implements SecretProvider {
           + " characters, more than the " + MAX_SECRET_CHARS + " bytes Secrets Manager can store", null);
     }
     if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
-      // As for secret files: U+FEFF is no control character, so Secret would take it and the server
-      // would answer 401 to a token that looks right.
+      // Secret refuses a value that starts with U+FEFF, but here it may start a JSON SecretString,
+      // which would otherwise fail as "not JSON": checked on the whole answer, as for secret files.
       throw new SecretFormatException(description, field,
           "the secret starts with a byte order mark (U+FEFF, added by some editors); store it without one", null);
     }

@@ -66,7 +66,8 @@ public final class SecretFiles {
         throw tooLarge(bytes.length, source);
       }
       if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
-        // U+FEFF is no control character, so Secret would take it and the server would answer 401.
+        // Secret refuses a value starting with U+FEFF too, but a JSON file would fail first as "not
+        // JSON"; this names the cause for every kind of file.
         throw new SecretFormatException(
             source, "the file starts with a UTF-8 byte order mark (added by some editors); save it without one");
       }
